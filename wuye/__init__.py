@@ -1,0 +1,1 @@
+"""wuye (物業): property-fee billing and collections."""

@@ -1,0 +1,606 @@
+"""The `wuye` command line: a thin edge that parses, calls a service or selector, and
+prints (STYLE §9). Errors are one line on stderr with exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from collections.abc import Callable
+
+from wuye.errors import WuyeError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one clear line instead of usage + message
+        raise WuyeError("usage", f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print the result as JSON (amounts as strings)",
+    )
+    common.add_argument(
+        "--user",
+        default=argparse.SUPPRESS,
+        help="who acts (recorded on every entry); default $WUYE_USER",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(
+        prog="wuye",
+        description="wuye 物業: property-fee billing and collections.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(parent, name, handler: Callable, help_text: str):
+        p = parent.add_parser(name, help=help_text, description=help_text, parents=[common])
+        p.set_defaults(handler=handler)
+        return p
+
+    command(sub, "migrate", _migrate, "create or upgrade the database")
+    command(sub, "projects", _projects, "list the projects (管理處)")
+
+    p = command(sub, "demo-data", _demo_data, "create a realistic demo (office tower + estate)")
+    p.add_argument("--units", type=int, default=200, help="number of units (default 200)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (deterministic)")
+    p.add_argument("--on", help="the demo's 'today' (YYYY-MM-DD; default today)")
+
+    bills = sub.add_parser("bills", help="issue, void, receive and show bills (帳單)")
+    bills_sub = bills.add_subparsers(dest="bills_command", metavar="ACTION", parser_class=_Parser)
+    bills.set_defaults(handler=lambda args: _missing_action(bills))
+    p = command(bills_sub, "issue", _bills_issue, "issue the missing bills for a period")
+    p.add_argument("--period", required=True, help="YYYY-MM")
+    p.add_argument("--on", help="issue date (default today)")
+    p.add_argument("--project", help="project code (default: every project)")
+    p.add_argument("--dry-run", action="store_true", help="show what would be issued")
+    p = command(bills_sub, "void", _bills_void, "void a wrong bill, optionally reissue (D1)")
+    p.add_argument("number")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--reissue", action="store_true", help="issue the corrected bill")
+    p.add_argument("--on", help="date of the void (default today)")
+    p = command(bills_sub, "receive", _bills_receive, "record the client's receipt of a bill (B1)")
+    p.add_argument("number")
+    p.add_argument("--on", help="receipt date (default today)")
+    p.add_argument("--signer", default="", help="who signed (X2)")
+    p.add_argument("--relation", default="", help="the signer's relation to the client")
+    p.add_argument("--method", default="hand", choices=["hand", "courier", "posted"])
+    p = command(bills_sub, "show", _bills_show, "show one bill and its lines")
+    p.add_argument("number")
+
+    payments = sub.add_parser("payments", help="record, refund and reverse payments")
+    pay_sub = payments.add_subparsers(
+        dest="payments_command", metavar="ACTION", parser_class=_Parser
+    )
+    payments.set_defaults(handler=lambda args: _missing_action(payments))
+    p = command(pay_sub, "record", _payments_record, "record a payment and allocate it (P1)")
+    p.add_argument("--unit", required=True)
+    p.add_argument("--account", help="account code, if not the unit's payer on that date")
+    p.add_argument("--amount", required=True)
+    p.add_argument("--on", help="payment date (default today)")
+    p.add_argument(
+        "--method", default="cash", help="cash, bank_transfer, auto_debit, wechat, alipay, card"
+    )
+    p.add_argument("--reference", default="", help="bank / WeChat Pay / Alipay reference")
+    p.add_argument("--bill", help="the bill the payer designates (P1)")
+    p = command(pay_sub, "refund", _payments_refund, "refund (part of) an account's credit")
+    p.add_argument("--unit", required=True)
+    p.add_argument("--account")
+    p.add_argument("--amount", required=True)
+    p.add_argument("--on")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--method", default="bank_transfer")
+    p = command(pay_sub, "reverse", _payments_reverse, "reverse a payment (bounced, wrong account)")
+    p.add_argument("receipt")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--on")
+
+    accounts = sub.add_parser("accounts", help="account statements")
+    acc_sub = accounts.add_subparsers(
+        dest="accounts_command", metavar="ACTION", parser_class=_Parser
+    )
+    accounts.set_defaults(handler=lambda args: _missing_action(accounts))
+    p = command(acc_sub, "show", _accounts_show, "a unit's statement: bills, payments, balance")
+    p.add_argument("unit")
+    p.add_argument("--as-of", dest="as_of", help="statement date (default today)")
+    p.add_argument("--account", help="account code (default: the unit's payer on that date)")
+    return parser
+
+
+def _missing_action(parser):
+    raise WuyeError("usage", f"{parser.prog}: choose an action (see {parser.prog} --help)")
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _actor(args) -> str:
+    return getattr(args, "user", None) or os.environ.get("WUYE_USER") or getpass.getuser()
+
+
+def _date(args, name: str):
+    from django.conf import settings
+
+    from wuye.dates import parse_date, today
+
+    value = getattr(args, name, None)
+    return (
+        parse_date(value, field=f"--{name.replace('_', '-')}")
+        if value
+        else today(settings.TIME_ZONE)
+    )
+
+
+def _emit(args, data, text: str) -> int:
+    from wuye.output import to_json
+
+    print(to_json(data) if getattr(args, "json", False) else text)
+    return 0
+
+
+# --- handlers ------------------------------------------------------------------------
+
+
+def _migrate(args) -> int:
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0, interactive=False)
+    data = {"database": connection.vendor, "name": str(connection.settings_dict["NAME"])}
+    return _emit(args, data, f"database ready: {data['database']} {data['name']}")
+
+
+def _projects(args) -> int:
+    from wuye.output import table
+    from wuye.properties.models import Project
+
+    rows = [
+        {"code": p.code, "name": p.name, "kind": p.kind, "units": p.units.count()}
+        for p in Project.objects.order_by("code")
+    ]
+    text = table(
+        ["code", "name", "kind", "units"],
+        [[r["code"], r["name"], r["kind"], r["units"]] for r in rows],
+        right={3},
+    )
+    return _emit(args, {"projects": rows}, text)
+
+
+def _demo_data(args) -> int:
+    from wuye.demo.services import make_demo_data
+
+    on = _date(args, "on")
+    started = time.monotonic()
+    result = make_demo_data(units=args.units, seed=args.seed, on=on, actor=_actor(args))
+    seconds = round(time.monotonic() - started, 1)
+    data = {
+        "projects": result.projects,
+        "units": result.units,
+        "accounts": result.accounts,
+        "sample_units": result.sample_units,
+        "on": on,
+        "seconds": seconds,
+    }
+    samples = "; ".join(f"{k}: {', '.join(v)}" for k, v in result.sample_units.items())
+    text = (
+        f"demo data: {result.units} units, {result.accounts} accounts in projects "
+        f"{', '.join(result.projects)} ({seconds} s)\nsample units: {samples}"
+    )
+    return _emit(args, data, text)
+
+
+def _bills_issue(args) -> int:
+    from wuye.billing.services import issue_bills
+    from wuye.dates import Period
+    from wuye.output import table
+
+    period = Period.parse(args.period)
+    on = _date(args, "on")
+    started = time.monotonic()
+    results = issue_bills(
+        period=period, on=on, actor=_actor(args), project_code=args.project, dry_run=args.dry_run
+    )
+    seconds = round(time.monotonic() - started, 2)
+    data = {
+        "period": str(period),
+        "on": on,
+        "dry_run": args.dry_run,
+        "seconds": seconds,
+        "projects": results,
+    }
+    verb = "would issue" if args.dry_run else "issued"
+    rows = [
+        [
+            r.project,
+            r.existing,
+            r.created,
+            r.lines,
+            r.total,
+            f"{r.numbers[0]} … {r.numbers[1]}" if r.numbers else "",
+        ]
+        for r in results
+    ]
+    text = table(
+        ["project", "existing", verb, "lines", "total", "numbers"], rows, right={1, 2, 3, 4}
+    )
+    if not any(r.created for r in results):
+        text += f"\nnothing to issue for {period}: every billable account has its bill"
+    for r in results:
+        for s in r.sample:
+            text += f"\n  {r.project} {s['unit']}: {s['total']}"
+    return _emit(args, data, text + f"\n({seconds} s)")
+
+
+def _bill_dict(bill) -> dict:
+    return {
+        "number": bill.number,
+        "project": bill.project.code,
+        "account": bill.account.code,
+        "period": f"{bill.period_start:%Y-%m}",
+        "period_start": bill.period_start,
+        "period_end": bill.period_end,
+        "issue_date": bill.issue_date,
+        "receipt_date": bill.receipt_date,
+        "due_date": bill.due_date,
+        "total": bill.total,
+        "status": bill.status,
+        "void_reason": bill.void_reason or None,
+        "replaces": bill.replaces.number if bill.replaces_id else None,
+    }
+
+
+def _bills_void(args) -> int:
+    from wuye.billing.services import void_bill
+
+    bill, replacement = void_bill(
+        number=args.number,
+        reason=args.reason,
+        on=_date(args, "on"),
+        actor=_actor(args),
+        reissue=args.reissue,
+    )
+    data = {
+        "voided": _bill_dict(bill),
+        "reissued": _bill_dict(replacement) if replacement else None,
+    }
+    text = f"voided {bill.number} ({bill.total}): {bill.void_reason}"
+    if replacement:
+        text += f"\nreissued as {replacement.number} ({replacement.total})"
+    return _emit(args, data, text)
+
+
+def _bills_receive(args) -> int:
+    from wuye.billing.services import record_bill_receipt
+
+    bill = record_bill_receipt(
+        number=args.number,
+        received_on=_date(args, "on"),
+        actor=_actor(args),
+        method=args.method,
+        signer=args.signer,
+        signer_relation=args.relation,
+    )
+    data = _bill_dict(bill)
+    return _emit(args, data, f"{bill.number} received {bill.receipt_date}, due {bill.due_date}")
+
+
+def _bills_show(args) -> int:
+    from wuye.billing.services import get_bill
+    from wuye.output import table
+
+    bill = get_bill(args.number)
+    lines = list(bill.lines.select_related("fee_item").order_by("fee_item__sort_order"))
+    data = _bill_dict(bill)
+    data["lines"] = [
+        {
+            "fee_item": line.fee_item.code,
+            "name": line.fee_item.name,
+            "basis": line.basis,
+            "quantity": line.quantity,
+            "unit_price": str(line.unit_price),
+            "days": line.days,
+            "cycle_days": line.cycle_days,
+            "amount": line.amount,
+            "tax_rate": str(line.tax_rate),
+            "tax_amount": line.tax_amount,
+        }
+        for line in lines
+    ]
+    text = (
+        f"{bill.number}  {bill.account.code}  {data['period']}  {bill.status}\n"
+        f"issued {bill.issue_date}  received {bill.receipt_date or '-'}  "
+        f"due {bill.due_date or '-'}\n"
+    )
+    text += table(
+        ["item", "basis", "qty", "price", "days", "amount", "tax"],
+        [
+            [
+                f"{x['name']}",
+                x["basis"],
+                x["quantity"],
+                x["unit_price"],
+                f"{x['days']}/{x['cycle_days']}",
+                x["amount"],
+                x["tax_amount"],
+            ]
+            for x in data["lines"]
+        ],
+        right={2, 3, 5, 6},
+    )
+    return _emit(args, data, text + f"\ntotal {bill.total}")
+
+
+def _account(args, on):
+    from wuye.properties.selectors import account_for_unit
+
+    return account_for_unit(args.unit, on=on, account_code=getattr(args, "account", None))
+
+
+def _payment_dict(p) -> dict:
+    return {
+        "receipt_number": p.receipt_number,
+        "account": p.account.code,
+        "amount": p.amount,
+        "method": p.method,
+        "paid_on": p.paid_on,
+        "reference": p.reference or None,
+        "designated_bill": p.designated_bill.number if p.designated_bill_id else None,
+    }
+
+
+def _payments_record(args) -> int:
+    from wuye.ledger import selectors
+    from wuye.ledger.models import Entry
+    from wuye.money import parse_amount
+    from wuye.payments.services import record_payment
+
+    on = _date(args, "on")
+    amount = parse_amount(args.amount, field="--amount")
+    account = _account(args, on)
+    payment = record_payment(
+        account=account,
+        amount=amount,
+        on=on,
+        actor=_actor(args),
+        method=args.method,
+        reference=args.reference,
+        bill_number=args.bill,
+    )
+    allocations = [
+        {
+            "bill": e.bill.number,
+            "fee_item": e.fee_item.code,
+            "component": e.component,
+            "amount": -e.amount,
+        }
+        for e in Entry.objects.filter(payment=payment, bill__isnull=False)
+        .select_related("bill", "fee_item")
+        .order_by("id")
+    ]
+    data = {
+        **_payment_dict(payment),
+        "allocations": allocations,
+        "credit": selectors.credit(account.pk),
+        "balance": selectors.balance(account.pk),
+    }
+    text = f"receipt {payment.receipt_number}: {payment.amount} from {account.code}"
+    for a in allocations:
+        text += f"\n  {a['bill']} {a['fee_item']} {a['component']}: {a['amount']}"
+    text += f"\nbalance {data['balance']}  credit {data['credit']}"
+    return _emit(args, data, text)
+
+
+def _payments_refund(args) -> int:
+    from wuye.ledger import selectors
+    from wuye.money import parse_amount
+    from wuye.payments.services import refund
+
+    on = _date(args, "on")
+    amount = parse_amount(args.amount, field="--amount")
+    account = _account(args, on)
+    row = refund(
+        account=account,
+        amount=amount,
+        on=on,
+        actor=_actor(args),
+        reason=args.reason,
+        method=args.method,
+    )
+    data = {
+        "number": row.number,
+        "account": account.code,
+        "amount": row.amount,
+        "refunded_on": row.refunded_on,
+        "reason": row.reason,
+        "credit": selectors.credit(account.pk),
+    }
+    return _emit(
+        args,
+        data,
+        f"refund {row.number}: {row.amount} to {account.code}; credit left {data['credit']}",
+    )
+
+
+def _payments_reverse(args) -> int:
+    from wuye.ledger import selectors
+    from wuye.payments.services import reverse_payment
+
+    reversal = reverse_payment(
+        receipt_number=args.receipt, on=_date(args, "on"), actor=_actor(args), reason=args.reason
+    )
+    account_id = reversal.payment.account_id
+    data = {
+        "receipt_number": args.receipt,
+        "reversed_on": reversal.reversed_on,
+        "reason": reversal.reason,
+        "balance": selectors.balance(account_id),
+    }
+    return _emit(
+        args, data, f"reversed {args.receipt}: {reversal.reason}; balance {data['balance']}"
+    )
+
+
+def _accounts_show(args) -> int:
+    from wuye.ledger.statements import account_statement
+    from wuye.output import table
+
+    as_of = _date(args, "as_of")
+    account = _account(args, as_of)
+    s = account_statement(account, as_of=as_of)
+    unit = account.unit
+    contact = account.customer.contacts.filter(is_designated=True).first()
+    data = {
+        "as_of": as_of,
+        "account": {
+            "code": account.code,
+            "role": account.role,
+            "start_date": account.start_date,
+            "end_date": account.end_date,
+        },
+        "unit": {
+            "code": unit.code,
+            "project": account.project.code,
+            "area": unit.area,
+            "kind": unit.kind,
+            "occupancy": unit.occupancy,
+        },
+        "customer": {
+            "code": account.customer.code,
+            "name": account.customer.name,
+            "designated_contact": contact.name if contact else None,
+        },
+        "bills": s.bills,
+        "payments": [{**_payment_dict(p), "reversed": hasattr(p, "reversal")} for p in s.payments],
+        "refunds": [
+            {
+                "number": r.number,
+                "amount": r.amount,
+                "refunded_on": r.refunded_on,
+                "reason": r.reason,
+            }
+            for r in s.refunds
+        ],
+        "balance_by_fee_item": s.by_fee_item,
+        "aging": s.aging,
+        "credit": s.credit,
+        "balance": s.balance,
+    }
+    text = [
+        f"{account.project.name} {unit.code}  {unit.area} m²  {unit.get_kind_display()}",
+        f"{account.customer.name} ({account.customer.code}, {account.get_role_display()})"
+        + (f"  指定負責人 {contact.name}" if contact else ""),
+        f"statement as of {as_of}",
+        "",
+        table(
+            ["bill", "period", "due", "amount", "late fee", "paid", "open", "overdue", "status"],
+            [
+                [
+                    b.number,
+                    b.period,
+                    b.due_date or "-",
+                    b.amount,
+                    b.late_fees,
+                    b.paid,
+                    b.open,
+                    b.days_overdue if b.days_overdue is not None else "",
+                    b.status,
+                ]
+                for b in s.bills
+            ],
+            right={3, 4, 5, 6, 7},
+        ),
+    ]
+    if s.payments:
+        text += [
+            "",
+            table(
+                ["receipt", "date", "method", "amount"],
+                [
+                    [
+                        p.receipt_number + (" (reversed)" if hasattr(p, "reversal") else ""),
+                        p.paid_on,
+                        p.method,
+                        p.amount,
+                    ]
+                    for p in s.payments
+                ],
+                right={3},
+            ),
+        ]
+    text += [
+        "",
+        "balance by fee item: " + (", ".join(f"{k} {v}" for k, v in s.by_fee_item.items()) or "-"),
+        "aging: " + (", ".join(f"{k} {v}" for k, v in s.aging.items() if v) or "-"),
+        f"credit {s.credit}",
+        f"balance {s.balance}",
+    ]
+    return _emit(args, data, "\n".join(text))
+
+
+# --- entry point ---------------------------------------------------------------------
+
+
+def _print_error(args, error: WuyeError) -> None:
+    from wuye.output import to_json
+
+    if args is not None and getattr(args, "json", False):
+        print(to_json(error.as_dict()).replace("\n", " "), file=sys.stderr)
+    else:
+        zh = f" / {error.message_zh}" if error.message_zh != error.message else ""
+        print(f"wuye: error: {error.message}{zh}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wuye.settings")
+    parser = build_parser()
+    args = None
+    try:
+        args = parser.parse_args(argv)
+        if not hasattr(args, "handler"):
+            parser.print_help()
+            return 0
+        import django
+
+        django.setup()
+        return args.handler(args)
+    except WuyeError as error:
+        _print_error(args, error)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("wuye: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # no traceback reaches a user (STYLE §8)
+        from django.db.utils import DatabaseError
+
+        if os.environ.get("WUYE_DEBUG") == "1":
+            raise
+        if isinstance(error, DatabaseError) and "no such table" in str(error):
+            _print_error(
+                args,
+                WuyeError(
+                    "not_migrated",
+                    "the database is not set up: run `wuye migrate`",
+                    "資料庫尚未建立：請執行 `wuye migrate`",
+                ),
+            )
+            return EXIT_USER_ERROR
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        print(f"wuye: internal error: {type(error).__name__}: {first_line}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,394 @@
+"""A realistic demo: an office tower and a housing estate (with vacant investment units,
+shops, villas, parking and a few hardship households), deterministic for a seed.
+
+Written in chunks with bulk inserts so that 100,000 units take seconds, not hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from wuye.billing.models import Contract, ContractLine, FeeItem, SuppliedAmount
+from wuye.dates import Period, add_months
+from wuye.errors import WuyeError
+from wuye.properties.models import Account, Building, Contact, Customer, Organisation, Project, Unit
+
+SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高"
+GIVEN = "志明淑芬建國美玲俊傑雅婷家豪怡君文華麗華國強秀英子軒嘉欣宇航思妤承恩佩珊"
+COMPANY_WORDS = ["華興", "中信", "宏達", "新紀元", "恒通", "信義", "東方", "海港", "金源", "天成"]
+COMPANY_KINDS = ["貿易有限公司", "科技有限公司", "律師事務所", "會計師事務所", "投資有限公司"]
+CHUNK = 5000
+
+
+@dataclass
+class DemoResult:
+    projects: list[str]
+    units: int
+    accounts: int
+    sample_units: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class _UnitPlan:
+    building: str
+    number: str
+    floor: int
+    area: Decimal
+    kind: str
+    occupancy: str
+    segment: str
+    customer_kind: str
+    customer_role: str
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _company(rng: random.Random) -> str:
+    return rng.choice(COMPANY_WORDS) + rng.choice(COMPANY_KINDS)
+
+
+def _area(rng: random.Random, low: int, high: int) -> Decimal:
+    return Decimal(rng.randint(low * 100, high * 100)) / 100
+
+
+def _office_plans(count: int, rng: random.Random) -> list[_UnitPlan]:
+    plans = []
+    per_floor = 8
+    for i in range(count):
+        floor = 3 + i // per_floor
+        plans.append(
+            _UnitPlan(
+                building="T1",
+                number=f"{floor:02d}{i % per_floor + 1:02d}",
+                floor=floor,
+                area=_area(rng, 80, 600),
+                kind=Unit.Kind.OFFICE,
+                occupancy=Unit.Occupancy.OCCUPIED,
+                segment=Contract.Segment.OFFICE,
+                customer_kind=Customer.Kind.COMPANY,
+                customer_role=rng.choice([Customer.Role.OWNER, Customer.Role.TENANT]),
+            )
+        )
+    return plans
+
+
+def _estate_plans(count: int, rng: random.Random) -> list[_UnitPlan]:
+    shops = max(1, count * 3 // 100)
+    villas = max(1, count * 2 // 100)
+    parking = max(1, count * 5 // 100)
+    flats = max(1, count - shops - villas - parking)
+    plans = []
+    per_building = 120  # 20 floors × 6 flats
+    for i in range(flats):
+        building, index = divmod(i, per_building)
+        floor, door = divmod(index, 6)
+        roll = rng.random()
+        if roll < 0.08:
+            occupancy, segment = Unit.Occupancy.VACANT_UNFITTED, Contract.Segment.VACANT_INVESTMENT
+        elif roll < 0.10:
+            occupancy, segment = Unit.Occupancy.OCCUPIED, Contract.Segment.HARDSHIP
+        else:
+            occupancy, segment = Unit.Occupancy.OCCUPIED, Contract.Segment.RESIDENTIAL
+        role = Customer.Role.DEVELOPER if roll > 0.99 else Customer.Role.OWNER
+        plans.append(
+            _UnitPlan(
+                building=f"B{building + 1:02d}",
+                number=f"{floor + 1:02d}{door + 1:02d}",
+                floor=floor + 1,
+                area=_area(rng, 60, 180),
+                kind=Unit.Kind.RESIDENTIAL,
+                occupancy=occupancy,
+                segment=segment,
+                customer_kind=Customer.Kind.PERSON,
+                customer_role=role,
+            )
+        )
+    for i in range(shops):
+        plans.append(
+            _UnitPlan(
+                building="S",
+                number=f"{i + 1:03d}",
+                floor=1,
+                area=_area(rng, 40, 300),
+                kind=Unit.Kind.SHOP,
+                occupancy=Unit.Occupancy.OCCUPIED,
+                segment=Contract.Segment.SHOP_VILLA,
+                customer_kind=Customer.Kind.COMPANY,
+                customer_role=Customer.Role.OWNER,
+            )
+        )
+    for i in range(villas):
+        plans.append(
+            _UnitPlan(
+                building="V",
+                number=f"{i + 1:03d}",
+                floor=1,
+                area=_area(rng, 250, 600),
+                kind=Unit.Kind.VILLA,
+                occupancy=Unit.Occupancy.OCCUPIED,
+                segment=Contract.Segment.SHOP_VILLA,
+                customer_kind=Customer.Kind.PERSON,
+                customer_role=Customer.Role.OWNER,
+            )
+        )
+    for i in range(parking):
+        plans.append(
+            _UnitPlan(
+                building="P",
+                number=f"{i + 1:04d}",
+                floor=-1,
+                area=Decimal("12.50"),
+                kind=Unit.Kind.PARKING,
+                occupancy=Unit.Occupancy.OCCUPIED,
+                segment=Contract.Segment.RESIDENTIAL,
+                customer_kind=Customer.Kind.PERSON,
+                customer_role=Customer.Role.OWNER,
+            )
+        )
+    return plans
+
+
+def _lines_for(plan: _UnitPlan, items: dict[str, FeeItem], rng: random.Random) -> list[tuple]:
+    """(fee item, basis, unit price) per the unit's kind: the prices property companies
+    in a second-tier city charge."""
+    per_area, fixed, supplied = (
+        ContractLine.Basis.PER_AREA,
+        ContractLine.Basis.FIXED,
+        ContractLine.Basis.SUPPLIED,
+    )
+    if plan.kind == Unit.Kind.OFFICE:
+        return [
+            (items["PMF"], per_area, Decimal(rng.choice(["22.00", "25.50", "28.00", "32.80"]))),
+            (items["ELEC"], supplied, Decimal(0)),
+        ]
+    if plan.kind == Unit.Kind.SHOP:
+        return [
+            (items["PMF"], per_area, Decimal("8.00")),
+            (items["WATER"], supplied, Decimal(0)),
+            (items["ELEC"], supplied, Decimal(0)),
+        ]
+    if plan.kind == Unit.Kind.VILLA:
+        return [
+            (items["PMF"], per_area, Decimal("4.50")),
+            (items["PARK"], fixed, Decimal("150.00")),
+            (items["WATER"], supplied, Decimal(0)),
+        ]
+    if plan.kind == Unit.Kind.PARKING:
+        return [(items["PARK"], fixed, Decimal("120.00"))]
+    return [
+        (items["PMF"], per_area, Decimal(rng.choice(["2.30", "2.80", "3.20"]))),
+        (items["ELV"], per_area, Decimal("0.35")),
+        (items["WATER"], supplied, Decimal(0)),
+        (items["ELEC"], supplied, Decimal(0)),
+    ]
+
+
+def _create_project(org, code, name, kind, address, phone, bank) -> Project:
+    return Project.objects.create(
+        organisation=org,
+        code=code,
+        name=name,
+        kind=kind,
+        address=address,
+        phone=phone,
+        bank_name="中國工商銀行",
+        bank_account=bank,
+    )
+
+
+def make_demo_data(*, units: int, seed: int, on: dt.date, actor: str) -> DemoResult:
+    """Create the demo organisation with `units` units across two projects (≈10 % office).
+
+    Accounts started two years before `on` (a few move in or out during `on`'s month,
+    to show proration); shared utilities are supplied for `on`'s month and the months
+    before and after it."""
+    if units < 2:
+        raise WuyeError("invalid_units", "units: at least 2 (one per project)", "單元數至少為 2")
+    if Project.objects.filter(code__in=["HT", "CY"]).exists():
+        raise WuyeError(
+            "demo_exists",
+            "the demo projects HT and CY already exist in this database",
+            "此資料庫已有示範項目 HT 及 CY",
+        )
+    rng = random.Random(seed)
+    items = {item.code: item for item in FeeItem.objects.all()}
+    now = timezone.now()
+    this_month = Period.of(on)
+    start = add_months(this_month.start, -24)
+    supplied_months = [add_months(this_month.start, k) for k in (-1, 0, 1)]
+    office_count = max(1, round(units * 0.1))
+    with transaction.atomic():
+        org = Organisation.objects.create(code="DEMO", name="示範物業管理有限公司")
+        office = _create_project(
+            org,
+            "HT",
+            "匯通商業大廈",
+            Project.Kind.OFFICE,
+            "廣州市天河區示範路1號",
+            "020-8888 0001",
+            "3602 0000 0000 0001",
+        )
+        estate = _create_project(
+            org,
+            "CY",
+            "翠苑花園",
+            Project.Kind.RESIDENTIAL,
+            "廣州市番禺區翠苑路8號",
+            "020-8888 0002",
+            "3602 0000 0000 0002",
+        )
+        result = DemoResult(projects=["HT", "CY"], units=0, accounts=0)
+        for project, plans in (
+            (office, _office_plans(office_count, rng)),
+            (estate, _estate_plans(units - office_count, rng)),
+        ):
+            buildings = {}
+            for code in dict.fromkeys(p.building for p in plans):
+                buildings[code] = Building.objects.create(
+                    project=project,
+                    code=code,
+                    name={"S": "商鋪", "V": "別墅", "P": "停車場"}.get(code, f"{code}座"),
+                )
+            for offset in range(0, len(plans), CHUNK):
+                chunk = plans[offset : offset + CHUNK]
+                created = _write_chunk(
+                    project,
+                    buildings,
+                    chunk,
+                    offset,
+                    rng,
+                    items,
+                    start,
+                    on,
+                    supplied_months,
+                    actor,
+                    now,
+                )
+                result.units += len(chunk)
+                result.accounts += created
+                samples = result.sample_units.setdefault(project.code, [])
+                for plan in chunk:  # one unit of each kind of building, for `accounts show`
+                    prefix = plan.building[:1]
+                    if all(not s.split("-")[1].startswith(prefix) for s in samples):
+                        samples.append(f"{project.code}-{plan.building}-{plan.number}")
+    return result
+
+
+def _write_chunk(project, buildings, chunk, offset, rng, items, start, on, months, actor, now):
+    unit_rows = [
+        Unit(
+            project=project,
+            building=buildings[p.building],
+            code=f"{project.code}-{p.building}-{p.number}",
+            number=p.number,
+            floor=p.floor,
+            area=p.area if p.kind != Unit.Kind.PARKING else Decimal("12.50"),
+            kind=p.kind,
+            occupancy=p.occupancy,
+        )
+        for p in chunk
+    ]
+    Unit.objects.bulk_create(unit_rows)
+    customers = []
+    for i, p in enumerate(chunk):
+        n = offset + i + 1
+        if p.customer_role == Customer.Role.DEVELOPER:
+            name = "翠苑置業發展有限公司"
+        elif p.customer_kind == Customer.Kind.COMPANY:
+            name = _company(rng)
+        else:
+            name = _person(rng)
+        customers.append(
+            Customer(
+                code=f"{project.code}{n:07d}",
+                name=name,
+                kind=p.customer_kind,
+                role=p.customer_role,
+                mailing_address=f"{project.address} {p.building}-{p.number}",
+                phone=f"13{rng.randint(100000000, 999999999)}",
+                email=f"c{project.code.lower()}{n}@example.cn",
+            )
+        )
+    Customer.objects.bulk_create(customers)
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                customer=c,
+                name=c.name if c.kind == Customer.Kind.PERSON else _person(rng),
+                phone=c.phone,
+                relation="本人" if c.kind == Customer.Kind.PERSON else "行政經理",
+                is_designated=True,
+            )
+            for c in customers
+        ]
+    )
+    accounts, plans = [], []
+    month_start = on.replace(day=1)
+    for i, (p, unit, customer) in enumerate(zip(chunk, unit_rows, customers, strict=True)):
+        account_start = start
+        if (offset + i) % 97 == 13 and on.day > 10:
+            account_start = month_start.replace(day=10)  # a move-in this month: prorated
+        accounts.append(
+            Account(
+                code=f"A-{unit.code}-1",
+                project=project,
+                unit=unit,
+                customer=customer,
+                role=p.customer_role,
+                start_date=account_start,
+            )
+        )
+        plans.append(p)
+    Account.objects.bulk_create(accounts)
+    contracts = []
+    for p, account in zip(plans, accounts, strict=True):
+        office = p.kind == Unit.Kind.OFFICE
+        contracts.append(
+            Contract(
+                account=account,
+                version=1,
+                effective_from=account.start_date,
+                billing_cycle=Contract.Cycle.MONTHLY,
+                payment_term=Contract.Term.AFTER_RECEIPT if office else Contract.Term.FIXED_DAY,
+                payment_term_days=None,
+                fixed_due_day=None,
+                late_fee_clause=True,
+                late_fee_rate=Decimal("0.000500"),
+                segment=p.segment,
+                dunning_policy="office" if office else "residential",
+                collector="",
+                created_by=actor,
+                created_at=now,
+                reason="demo data",
+            )
+        )
+    Contract.objects.bulk_create(contracts)
+    lines, supplied = [], []
+    for p, contract, account in zip(plans, contracts, accounts, strict=True):
+        for item, basis, price in _lines_for(p, items, rng):
+            lines.append(
+                ContractLine(contract=contract, fee_item=item, basis=basis, unit_price=price)
+            )
+            if basis == ContractLine.Basis.SUPPLIED:
+                for month in months:
+                    supplied.append(
+                        SuppliedAmount(
+                            account=account,
+                            fee_item=item,
+                            period_start=month,
+                            amount=Decimal(rng.randint(500, 6000)) / 100,
+                            created_by=actor,
+                            created_at=now,
+                        )
+                    )
+    ContractLine.objects.bulk_create(lines, batch_size=CHUNK)
+    SuppliedAmount.objects.bulk_create(supplied, batch_size=CHUNK)
+    return len(accounts)

@@ -1,0 +1,89 @@
+"""Reads of the ledger: balances, open debts and credit are always sums of entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
+
+from wuye.ledger.allocation import Debt
+from wuye.ledger.models import Entry
+from wuye.money import ZERO, money
+
+_SUM = Coalesce(
+    Sum("amount"), Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2)
+)
+
+
+def open_debts(
+    account_ids: Iterable[int], *, as_of: dt.date | None = None
+) -> dict[int, list[Debt]]:
+    """Per account, what is open of each bill line component (one query)."""
+    rows = Entry.objects.filter(account_id__in=list(account_ids), bill_line__isnull=False)
+    if as_of is not None:
+        rows = rows.filter(value_date__lte=as_of)
+    rows = (
+        rows.values(
+            "account_id",
+            "bill_id",
+            "bill_line_id",
+            "fee_item_id",
+            "component",
+            "bill__due_date",
+            "bill__period_start",
+        )
+        .annotate(open=_SUM)
+        .order_by()
+    )
+    result: dict[int, list[Debt]] = defaultdict(list)
+    for row in rows:
+        amount = money(row["open"])
+        if amount > 0:
+            result[row["account_id"]].append(
+                Debt(
+                    bill_id=row["bill_id"],
+                    bill_line_id=row["bill_line_id"],
+                    fee_item_id=row["fee_item_id"],
+                    component=row["component"],
+                    open=amount,
+                    due_date=row["bill__due_date"],
+                    period_start=row["bill__period_start"],
+                )
+            )
+    return result
+
+
+def unallocated(account_ids: Iterable[int], *, as_of: dt.date | None = None) -> dict[int, Decimal]:
+    """Per account, the sum of unallocated entries: negative = a credit (預收款)."""
+    rows = Entry.objects.filter(account_id__in=list(account_ids), bill_line__isnull=True)
+    if as_of is not None:
+        rows = rows.filter(value_date__lte=as_of)
+    totals = rows.values("account_id").annotate(total=_SUM).order_by()
+    return {row["account_id"]: money(row["total"]) for row in totals}
+
+
+def credit(account_id: int, *, as_of: dt.date | None = None) -> Decimal:
+    """The account's credit: money received and not (yet) allocated to any debt."""
+    return -unallocated([account_id], as_of=as_of).get(account_id, ZERO)
+
+
+def balance(account_id: int, *, as_of: dt.date | None = None) -> Decimal:
+    """What the account owes (negative: what it has in credit), as of a value date."""
+    rows = Entry.objects.filter(account_id=account_id)
+    if as_of is not None:
+        rows = rows.filter(value_date__lte=as_of)
+    return money(rows.aggregate(total=_SUM)["total"])
+
+
+def totals_by_kind(account_id: int, *, as_of: dt.date | None = None) -> dict[str, Decimal]:
+    rows = Entry.objects.filter(account_id=account_id)
+    if as_of is not None:
+        rows = rows.filter(value_date__lte=as_of)
+    return {
+        row["kind"]: money(row["total"])
+        for row in rows.values("kind").annotate(total=_SUM).order_by()
+    }

@@ -1,0 +1,141 @@
+"""The account statement (`accounts show`): bills, payments, balance by fee item and by
+age, as of a date. Everything is derived from ledger entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from wuye.billing.models import Bill, FeeItem
+from wuye.ledger import selectors
+from wuye.ledger.models import Entry
+from wuye.money import ZERO, money
+from wuye.payments.models import Payment, Refund
+from wuye.policies.selectors import policy
+from wuye.properties.models import Account
+
+NOT_DUE = "not_due"
+PAID_KINDS = {Entry.Kind.PAYMENT, Entry.Kind.CREDIT_APPLIED, Entry.Kind.ALLOCATION_RELEASED}
+
+
+def bucket_labels(bounds: list[int]) -> list[str]:
+    labels, low = [], 0
+    for high in bounds:
+        labels.append(f"{low}-{high}")
+        low = high + 1
+    labels.append(f">{bounds[-1]}")
+    return labels
+
+
+def bucket_for(days_overdue: int, bounds: list[int]) -> str:
+    labels = bucket_labels(bounds)
+    for label, high in zip(labels, bounds, strict=False):
+        if days_overdue <= high:
+            return label
+    return labels[-1]
+
+
+@dataclass
+class BillRow:
+    number: str
+    period: str
+    issue_date: dt.date
+    receipt_date: dt.date | None
+    due_date: dt.date | None
+    status: str
+    amount: Decimal
+    late_fees: Decimal
+    paid: Decimal
+    open: Decimal
+    days_overdue: int | None
+    replaces: str | None = None
+
+
+@dataclass
+class Statement:
+    account: Account
+    as_of: dt.date
+    bills: list[BillRow] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
+    by_fee_item: dict[str, Decimal] = field(default_factory=dict)
+    aging: dict[str, Decimal] = field(default_factory=dict)
+    credit: Decimal = ZERO
+    balance: Decimal = ZERO
+
+
+def account_statement(account: Account, *, as_of: dt.date) -> Statement:
+    """Rule E1 for ages: days overdue = as_of − due date while something is open."""
+    entries = Entry.objects.filter(account=account, value_date__lte=as_of)
+    per_bill: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    per_item: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
+    for row in (
+        entries.values("bill_id", "kind", "fee_item_id", "payment_id")
+        .annotate(total=selectors._SUM)
+        .order_by()
+    ):
+        total = money(row["total"])
+        per_item[row["fee_item_id"]] += total
+        if row["bill_id"] is None:
+            continue
+        bucket = per_bill[row["bill_id"]]
+        bucket["open"] += total
+        if row["kind"] == Entry.Kind.CHARGE:
+            bucket["amount"] += total
+        elif row["kind"] == Entry.Kind.LATE_FEE:
+            bucket["late_fees"] += total
+        elif row["kind"] in PAID_KINDS or (
+            row["kind"] == Entry.Kind.REVERSAL and row["payment_id"] is not None
+        ):
+            bucket["paid"] -= total
+    bounds = policy("aging_buckets", project_id=account.project_id)
+    statement = Statement(account=account, as_of=as_of)
+    statement.aging = {NOT_DUE: ZERO, **{label: ZERO for label in bucket_labels(bounds)}}
+    bills = (
+        Bill.objects.filter(account=account, issue_date__lte=as_of)
+        .select_related("replaces")
+        .order_by("period_start", "id")
+    )
+    for bill in bills:
+        sums = per_bill.get(bill.pk, {})
+        open_amount = money(sums.get("open", ZERO))
+        overdue = None
+        if bill.due_date is not None and as_of > bill.due_date and open_amount > 0:
+            overdue = (as_of - bill.due_date).days
+        statement.bills.append(
+            BillRow(
+                number=bill.number,
+                period=f"{bill.period_start:%Y-%m}",
+                issue_date=bill.issue_date,
+                receipt_date=bill.receipt_date,
+                due_date=bill.due_date,
+                status=bill.status,
+                amount=bill.total,
+                late_fees=money(sums.get("late_fees", ZERO)),
+                paid=money(sums.get("paid", ZERO)),
+                open=open_amount,
+                days_overdue=overdue,
+                replaces=bill.replaces.number if bill.replaces else None,
+            )
+        )
+        if open_amount > 0:
+            key = NOT_DUE if overdue is None else bucket_for(overdue, bounds)
+            statement.aging[key] += open_amount
+    statement.payments = list(
+        Payment.objects.filter(account=account, paid_on__lte=as_of)
+        .select_related("reversal")
+        .order_by("paid_on", "id")
+    )
+    statement.refunds = list(
+        Refund.objects.filter(account=account, refunded_on__lte=as_of).order_by("refunded_on", "id")
+    )
+    names = dict(FeeItem.objects.values_list("id", "name"))
+    statement.by_fee_item = {
+        names[item]: amount for item, amount in per_item.items() if item is not None and amount
+    }
+    unallocated = per_item.get(None, ZERO)
+    statement.credit = -unallocated
+    statement.balance = money(sum(per_item.values(), ZERO))
+    return statement

@@ -1,0 +1,85 @@
+"""Money: one way to make amounts and one rounding function (STYLE §3).
+
+Amounts are yuan with 2 decimals (分). Floats are refused everywhere: a float has
+already lost the exact value, so accepting one would hide the bug that produced it.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from wuye.errors import WuyeError
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+# The largest amount one entry may carry: DecimalField(max_digits=14, decimal_places=2).
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def D(value: str | int | Decimal) -> Decimal:
+    """A Decimal from a string, an int or a Decimal; never from a float."""
+    if isinstance(value, float):
+        raise TypeError("money must not be a float")
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(value)
+
+
+def money(value: str | int | Decimal) -> Decimal:
+    """Round to 分, half up (the rounding RULES.md prescribes where a rule divides)."""
+    return D(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def floor_cents(value: Decimal) -> Decimal:
+    """Round towards zero to 分 (used by pro-rata apportionment before the remainder)."""
+    return value.quantize(CENT, rounding=ROUND_DOWN)
+
+
+def to_fen(value: Decimal) -> int:
+    """The amount in 分 as an int; the value must already have at most 2 places."""
+    return int((value * 100).to_integral_value())
+
+
+def from_fen(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(CENT)
+
+
+def parse_amount(text: str, *, field: str = "amount", allow_zero: bool = False) -> Decimal:
+    """Parse an amount typed by a user: a number, at most 2 decimals, positive, not absurd."""
+    raw = str(text).strip().replace(",", "")
+    try:
+        value = Decimal(raw)
+    except (InvalidOperation, ValueError):
+        raise WuyeError(
+            "invalid_amount",
+            f"{field}: '{text}' is not a number",
+            f"{field}：「{text}」不是數字",
+        ) from None
+    if not value.is_finite():
+        raise WuyeError(
+            "invalid_amount", f"{field}: '{text}' is not a number", f"{field}：「{text}」不是數字"
+        )
+    if value != value.quantize(CENT, rounding=ROUND_DOWN) and value.as_tuple().exponent < -2:
+        raise WuyeError(
+            "invalid_amount",
+            f"{field}: '{text}' has more than 2 decimals (分)",
+            f"{field}：「{text}」超過兩位小數（分）",
+        )
+    if value < 0 or (value == 0 and not allow_zero):
+        raise WuyeError(
+            "invalid_amount",
+            f"{field}: '{text}' must be more than 0",
+            f"{field}：「{text}」必須大於零",
+        )
+    if value > MAX_AMOUNT:
+        raise WuyeError(
+            "invalid_amount",
+            f"{field}: '{text}' is larger than {MAX_AMOUNT}",
+            f"{field}：「{text}」超過上限 {MAX_AMOUNT}",
+        )
+    return value.quantize(CENT)
+
+
+def fmt(value: Decimal) -> str:
+    """Amounts as strings with 2 decimals (for JSON and screens)."""
+    return f"{money(value):.2f}"

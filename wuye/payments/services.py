@@ -1,0 +1,233 @@
+"""Payments, refunds and payment reversals. Each takes the account lock first (STYLE:
+`select_for_update` on the account before money moves), then writes in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from wuye.billing import numbers
+from wuye.billing.models import Bill
+from wuye.errors import NotFound, WuyeError
+from wuye.ledger import selectors as ledger_selectors
+from wuye.ledger import services as ledger
+from wuye.ledger.allocation import allocate
+from wuye.ledger.models import Entry
+from wuye.money import ZERO, money
+from wuye.payments.models import Payment, PaymentReversal, Refund
+from wuye.properties.models import Account
+
+
+def _lock(account: Account) -> Account:
+    return Account.objects.select_for_update().select_related("project").get(pk=account.pk)
+
+
+def _check_amount(amount: Decimal) -> Decimal:
+    if not isinstance(amount, Decimal) or amount <= 0 or money(amount) != amount:
+        raise WuyeError(
+            "invalid_amount",
+            f"amount: {amount} must be positive with at most 2 decimals",
+            f"金額：{amount} 必須為正數且最多兩位小數",
+        )
+    return amount
+
+
+def record_payment(
+    *,
+    account: Account,
+    amount: Decimal,
+    on: dt.date,
+    actor: str,
+    method: str = Payment.Method.CASH,
+    reference: str = "",
+    bill_number: str | None = None,
+    note: str = "",
+) -> Payment:
+    """Record a payment with the next receipt number and allocate it by rule P1.
+
+    The payer may designate a bill; otherwise due debts before not-yet-due ones, oldest
+    first, the items of a bill pro rata, late fee before principal. An unallocated debit
+    left by a reversed payment is settled first; the rest stays as credit."""
+    _check_amount(amount)
+    if method not in Payment.Method.values:
+        raise WuyeError(
+            "invalid_method",
+            f"method: '{method}' is not one of {', '.join(Payment.Method.values)}",
+            f"付款方式「{method}」無效",
+        )
+    with transaction.atomic():
+        account = _lock(account)
+        designated = None
+        if bill_number:
+            designated = Bill.objects.filter(number=bill_number).first()
+            if designated is None:
+                raise NotFound("bill", bill_number)
+            if designated.account_id != account.pk:
+                raise WuyeError(
+                    "bill_not_of_account",
+                    f"bill {bill_number} belongs to another account",
+                    f"帳單 {bill_number} 不屬於此帳戶",
+                )
+            if designated.status != Bill.Status.ISSUED:
+                raise WuyeError(
+                    "bill_void", f"bill {bill_number} is void", f"帳單 {bill_number} 已作廢"
+                )
+        year = on.year
+        project = account.project
+        seq = numbers.reserve(f"receipt:{project.code}:{year}") + 1
+        payment = Payment.objects.create(
+            receipt_number=numbers.format_number(project.code, f"R{year}", seq, 6),
+            project=project,
+            account=account,
+            amount=amount,
+            method=method,
+            reference=reference,
+            paid_on=on,
+            designated_bill=designated,
+            actor=actor,
+            created_at=timezone.now(),
+            note=note,
+        )
+        debit = ledger_selectors.unallocated([account.pk]).get(account.pk, ZERO)
+        rest = amount
+        entries: list[Entry] = []
+        common = dict(
+            account=account,
+            kind=Entry.Kind.PAYMENT,
+            payment=payment,
+            entry_date=on,
+            value_date=on,
+            actor=actor,
+            created_at=payment.created_at,
+            reason=f"payment {payment.receipt_number}",
+        )
+        if debit > 0:  # a reversed payment left money owed outside any bill
+            settle = min(debit, rest)
+            entries.append(Entry(component="", amount=-settle, **common))
+            rest -= settle
+        debts = ledger_selectors.open_debts([account.pk]).get(account.pk, [])
+        late_fee_first = ledger.late_fee_first_by_account([account.pk]).get(account.pk, True)
+        allocations, rest = allocate(
+            rest,
+            debts,
+            on=on,
+            designated_bill_id=designated.pk if designated else None,
+            late_fee_first=late_fee_first,
+        )
+        for a in allocations:
+            entries.append(
+                Entry(
+                    component=a.component,
+                    bill_id=a.bill_id,
+                    bill_line_id=a.bill_line_id,
+                    fee_item_id=a.fee_item_id,
+                    amount=-a.amount,
+                    **common,
+                )
+            )
+        if rest > 0:
+            entries.append(Entry(component="", amount=-rest, **common))
+        Entry.objects.bulk_create(entries)
+    return payment
+
+
+def get_payment(receipt_number: str) -> Payment:
+    try:
+        return Payment.objects.select_related("account", "project").get(
+            receipt_number=receipt_number
+        )
+    except Payment.DoesNotExist:
+        raise NotFound("payment", receipt_number) from None
+
+
+def reverse_payment(
+    *, receipt_number: str, on: dt.date, actor: str, reason: str
+) -> PaymentReversal:
+    """A payment that bounced or was booked wrongly is reversed by new entries.
+
+    What it paid on bills is owed again; if its credit was already used for later bills,
+    that use is taken back (newest bill first)."""
+    if not reason or not reason.strip():
+        raise WuyeError("reason_required", "a reversal needs a reason", "沖銷須註明原因")
+    with transaction.atomic():
+        payment = get_payment(receipt_number)
+        _lock(payment.account)
+        if PaymentReversal.objects.filter(payment=payment).exists():
+            raise WuyeError(
+                "already_reversed",
+                f"payment {receipt_number} is already reversed",
+                f"收據 {receipt_number} 已沖銷",
+            )
+        reversal = PaymentReversal.objects.create(
+            payment=payment, reversed_on=on, reason=reason, actor=actor, created_at=timezone.now()
+        )
+        ledger.reverse_entries(
+            list(Entry.objects.filter(payment=payment, kind=Entry.Kind.PAYMENT)),
+            on=on,
+            actor=actor,
+            reason=f"payment reversed: {reason}",
+        )
+        debit = ledger_selectors.unallocated([payment.account_id]).get(payment.account_id, ZERO)
+        if debit > 0:
+            ledger.release_applied_credit(
+                payment.account_id,
+                debit,
+                on=on,
+                actor=actor,
+                reason=f"credit of reversed payment {receipt_number} taken back",
+            )
+        ledger.apply_credit([payment.account_id], on=on, actor=actor)
+    return reversal
+
+
+def refund(
+    *,
+    account: Account,
+    amount: Decimal,
+    on: dt.date,
+    actor: str,
+    reason: str,
+    method: str = Payment.Method.BANK_TRANSFER,
+) -> Refund:
+    """Pay back (part of) an account's credit; the refund is an entry with who and why."""
+    _check_amount(amount)
+    if not reason or not reason.strip():
+        raise WuyeError("reason_required", "a refund needs a reason", "退款須註明原因")
+    with transaction.atomic():
+        account = _lock(account)
+        available = ledger_selectors.credit(account.pk)
+        if amount > available:
+            raise WuyeError(
+                "refund_exceeds_credit",
+                f"amount: {amount} is more than the account's credit {available}",
+                f"退款金額 {amount} 超過帳戶預收餘額 {available}",
+            )
+        project = account.project
+        seq = numbers.reserve(f"refund:{project.code}:{on.year}") + 1
+        refund_row = Refund.objects.create(
+            number=numbers.format_number(project.code, f"F{on.year}", seq, 6),
+            project=project,
+            account=account,
+            amount=amount,
+            method=method,
+            refunded_on=on,
+            reason=reason,
+            actor=actor,
+            created_at=timezone.now(),
+        )
+        Entry.objects.create(
+            account=account,
+            kind=Entry.Kind.REFUND,
+            component="",
+            refund=refund_row,
+            amount=amount,
+            entry_date=on,
+            value_date=on,
+            actor=actor,
+            created_at=refund_row.created_at,
+            reason=reason,
+        )
+    return refund_row

@@ -1,0 +1,45 @@
+"""The defaults the procedures leave open (RULES.md), each with its rule ID.
+
+Code reads these through `wuye.policies.selectors.policy`, never as literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class PolicyDefault:
+    key: str
+    default: str
+    parse: type
+    rule: str
+    description: str
+
+
+def _int_list(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+DEFAULTS = {
+    p.key: p
+    for p in [
+        PolicyDefault("payment_term_days", "7", int, "E1", "days after receipt a bill falls due"),
+        PolicyDefault(
+            "fixed_due_day", "0", int, "E1", "fixed due day in the first month; 0 = last day"
+        ),
+        PolicyDefault(
+            "due_date_to_workday", "1", int, "E1", "move a due date off rest days (art. 203)"
+        ),
+        PolicyDefault("late_fee_rate", "0.0005", Decimal, "L1", "late fee per day (0.5‰)"),
+        PolicyDefault(
+            "aging_buckets",
+            "30,90,180,365,730,1095",
+            _int_list,
+            "defaults",
+            "upper bounds (days overdue) of the aging buckets; the last bucket is open",
+        ),
+        PolicyDefault("courier_receipt_days", "3", int, "E1", "posting + N days = receipt"),
+    ]
+}

@@ -1,0 +1,56 @@
+"""Django settings. The database comes from WUYE_DATABASE_URL (or DATABASE_URL);
+without one, wuye uses the embedded SQLite file ./wuye.sqlite3."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+SECRET_KEY = os.environ.get("WUYE_SECRET_KEY", "wuye-development-only-not-secret")
+DEBUG = os.environ.get("WUYE_DEBUG", "") == "1"
+ALLOWED_HOSTS = os.environ.get("WUYE_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "wuye.policies",
+    "wuye.workdays",
+    "wuye.properties",
+    "wuye.billing",
+    "wuye.ledger",
+    "wuye.payments",
+]
+
+MIDDLEWARE: list[str] = []
+ROOT_URLCONF = None
+
+
+def _database() -> dict:
+    url = os.environ.get("WUYE_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=0)
+    else:
+        path = Path(os.environ.get("WUYE_SQLITE_PATH", Path.cwd() / "wuye.sqlite3"))
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE: a writer takes the lock when its transaction starts, so concurrent
+        # writers queue up instead of failing half-way (issue 2, stack).
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        config.setdefault("TEST", {})["NAME"] = None  # in-memory for tests
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "zh-hant"
+TIME_ZONE = os.environ.get("WUYE_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True

@@ -1,0 +1,44 @@
+"""The few SQL fragments that differ between SQLite and PostgreSQL, for set-based runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Dialect:
+    vendor: str
+
+    def days_between(self, start: str, end: str) -> str:
+        if self.vendor == "postgresql":
+            return f"({end} - {start})"
+        return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+    def next_day(self, expr: str) -> str:
+        if self.vendor == "postgresql":
+            return f"({expr} + 1)"
+        return f"date({expr}, '+1 day')"
+
+    def cents(self, expr: str, scale: int = 100) -> str:
+        """An exact decimal as an integer count of 1/scale units (SQLite stores REALs)."""
+        return f"CAST(ROUND({expr} * {scale}) AS BIGINT)"
+
+    def from_cents(self, expr: str) -> str:
+        if self.vendor == "postgresql":
+            return f"ROUND(CAST({expr} AS NUMERIC) / 100, 2)"
+        return f"({expr} / 100.0)"
+
+    def padded(self, expr: str, width: int) -> str:
+        if self.vendor == "postgresql":
+            return (
+                f"(CASE WHEN {expr} < {10**width} THEN lpad(CAST({expr} AS TEXT), {width}, '0') "
+                f"ELSE CAST({expr} AS TEXT) END)"
+            )
+        return f"printf('%%0{width}d', {expr})"  # %% : the SQL is %-formatted
+
+    def create_temp(self, name: str, columns: str) -> str:
+        return f"CREATE TEMP TABLE {name} ({columns})"
+
+
+def dialect_for(connection) -> Dialect:
+    return Dialect(connection.vendor)
