@@ -192,7 +192,7 @@ def _demo_data(args) -> int:
         "accounts": result.accounts,
         "sample_units": result.sample_units,
         "on": on,
-        "seconds": seconds,
+        "seconds": str(seconds),  # a string: JSON output carries no floats
     }
     samples = "; ".join(f"{k}: {', '.join(v)}" for k, v in result.sample_units.items())
     text = (
@@ -218,7 +218,7 @@ def _bills_issue(args) -> int:
         "period": str(period),
         "on": on,
         "dry_run": args.dry_run,
-        "seconds": seconds,
+        "seconds": str(seconds),  # a string: JSON output carries no floats
         "projects": results,
     }
     verb = "would issue" if args.dry_run else "issued"
@@ -577,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
         django.setup()
         return args.handler(args)
     except WuyeError as error:
+        if args is None and "--json" in (sys.argv[1:] if argv is None else argv):
+            args = argparse.Namespace(json=True)  # parsing failed, but JSON was asked for
         _print_error(args, error)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -59,12 +59,6 @@ def parse_amount(text: str, *, field: str = "amount", allow_zero: bool = False) 
         raise WuyeError(
             "invalid_amount", f"{field}: '{text}' is not a number", f"{field}：「{text}」不是數字"
         )
-    if value != value.quantize(CENT, rounding=ROUND_DOWN) and value.as_tuple().exponent < -2:
-        raise WuyeError(
-            "invalid_amount",
-            f"{field}: '{text}' has more than 2 decimals (分)",
-            f"{field}：「{text}」超過兩位小數（分）",
-        )
     if value < 0 or (value == 0 and not allow_zero):
         raise WuyeError(
             "invalid_amount",
@@ -76,6 +70,13 @@ def parse_amount(text: str, *, field: str = "amount", allow_zero: bool = False) 
             "invalid_amount",
             f"{field}: '{text}' is larger than {MAX_AMOUNT}",
             f"{field}：「{text}」超過上限 {MAX_AMOUNT}",
+        )
+    # Checked after the bounds: quantize raises on a huge value such as 1e999.
+    if value != value.quantize(CENT, rounding=ROUND_DOWN) and value.as_tuple().exponent < -2:
+        raise WuyeError(
+            "invalid_amount",
+            f"{field}: '{text}' has more than 2 decimals (分)",
+            f"{field}：「{text}」超過兩位小數（分）",
         )
     return value.quantize(CENT)
 

@@ -23,7 +23,7 @@ from wuye.ledger.models import Entry
 from wuye.money import from_fen
 from wuye.policies.selectors import policy
 from wuye.properties.models import Project
-from wuye.sql import dialect_for
+from wuye.sql import analyze, dialect_for
 from wuye.workdays.services import next_working_day
 
 PROPOSAL = "wuye_bill_proposal"
@@ -56,7 +56,7 @@ def fixed_due_date(period: Period, due_day: int, *, project: Project) -> dt.date
     """E1: the fixed due day of the period's first month (0 = its last day), moved off
     rest days to the next working day (art. 203, W1) if the policy says so."""
     last = month_end(period.start)
-    day = last if due_day == 0 else min(period.start.replace(day=due_day), last)
+    day = last if due_day == 0 else period.start.replace(day=min(due_day, last.day))
     if policy("due_date_to_workday", project_id=project.pk):
         day = next_working_day(day, calendar=project.workday_calendar)
     return day
@@ -205,7 +205,8 @@ def _write_bills(cursor, *, project, period, run, on, actor, count) -> tuple[str
         FROM (
           SELECT account_id, MAX(contract_id) AS contract_id, MAX(period_end) AS period_end,
             MAX(payment_term) AS payment_term, MAX(due_day) AS due_day, SUM(amount_fen) AS fen,
-            ROW_NUMBER() OVER (ORDER BY MIN(unit_code), account_id) + %(base)s AS seq
+            ROW_NUMBER() OVER (ORDER BY MIN(unit_code){d.binary_collation}, account_id)
+              + %(base)s AS seq
           FROM {PROPOSAL} GROUP BY account_id
         ) g
         """,
@@ -217,7 +218,8 @@ def _write_bills(cursor, *, project, period, run, on, actor, count) -> tuple[str
           cycle_days, amount, tax_rate, tax_amount)
         SELECT b.id, p.fee_item_id, p.basis, p.quantity, p.unit_price, p.days, p.cycle_days,
           {d.from_cents("p.amount_fen")}, p.tax_rate, {d.from_cents("p.tax_fen")}
-        FROM {PROPOSAL} p JOIN billing_bill b ON b.run_id = %(run)s AND b.account_id = p.account_id
+        FROM {PROPOSAL} p JOIN billing_bill b ON b.account_id = p.account_id
+          AND b.period_start = %(ps)s AND b.status = 'issued' AND b.run_id = %(run)s
         """,
         params,
     )
@@ -257,6 +259,7 @@ def issue_bills_for_project(
             project=project, period_start=period.start, status=Bill.Status.ISSUED
         ).count()
         _build_proposal(cursor, project=project, period=period, account_ids=account_ids)
+        analyze(cursor, PROPOSAL)
         bills, lines, fen = _summary(cursor)
         result = ProjectRunResult(
             project=project.code,
@@ -281,7 +284,8 @@ def issue_bills_for_project(
             result.numbers = _write_bills(
                 cursor, project=project, period=period, run=run, on=on, actor=actor, count=bills
             )
-            run_accounts = Bill.objects.filter(run=run).values_list("account_id", flat=True)
+            # A subquery, not a list: a run may bill a million accounts.
+            run_accounts = Bill.objects.filter(run=run).values("account_id")
             ledger.apply_credit(run_accounts, on=on, actor=actor)
         cursor.execute(f"DROP TABLE IF EXISTS {PROPOSAL}")
     return result

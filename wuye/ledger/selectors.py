@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import DecimalField, Sum, Value
+from django.db.models import DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from wuye.ledger.allocation import Debt
@@ -23,7 +23,7 @@ def open_debts(
     account_ids: Iterable[int], *, as_of: dt.date | None = None
 ) -> dict[int, list[Debt]]:
     """Per account, what is open of each bill line component (one query)."""
-    rows = Entry.objects.filter(account_id__in=list(account_ids), bill_line__isnull=False)
+    rows = Entry.objects.filter(account_id__in=_ids(account_ids), bill_line__isnull=False)
     if as_of is not None:
         rows = rows.filter(value_date__lte=as_of)
     rows = (
@@ -57,12 +57,26 @@ def open_debts(
     return result
 
 
-def unallocated(account_ids: Iterable[int], *, as_of: dt.date | None = None) -> dict[int, Decimal]:
-    """Per account, the sum of unallocated entries: negative = a credit (預收款)."""
-    rows = Entry.objects.filter(account_id__in=list(account_ids), bill_line__isnull=True)
+def _ids(account_ids):
+    """A queryset stays a subquery (a run may cover a million accounts); else a list."""
+    return account_ids if isinstance(account_ids, QuerySet) else list(account_ids)
+
+
+def unallocated(
+    account_ids: Iterable[int] | QuerySet,
+    *,
+    as_of: dt.date | None = None,
+    credit_only: bool = False,
+) -> dict[int, Decimal]:
+    """Per account, the sum of unallocated entries: negative = a credit (預收款).
+    With `credit_only`, only the accounts that have a credit (filtered in the database)."""
+    rows = Entry.objects.filter(account_id__in=_ids(account_ids), bill_line__isnull=True)
     if as_of is not None:
         rows = rows.filter(value_date__lte=as_of)
     totals = rows.values("account_id").annotate(total=_SUM).order_by()
+    if credit_only:
+        # half a 分 below zero: SQLite sums REALs, so an exact zero may come back as -1e-13
+        totals = totals.filter(total__lt=Decimal("-0.005"))
     return {row["account_id"]: money(row["total"]) for row in totals}
 
 

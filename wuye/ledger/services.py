@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from wuye.billing.models import Bill, Contract
@@ -29,15 +29,13 @@ def late_fee_first_by_account(account_ids: Iterable[int]) -> dict[int, bool]:
     return result
 
 
-def apply_credit(account_ids: Iterable[int], *, on: dt.date, actor: str) -> Decimal:
+def apply_credit(account_ids: Iterable[int] | QuerySet, *, on: dt.date, actor: str) -> Decimal:
     """Use each account's credit for its open debts by rule P1 (overpayment → next bill).
 
     Set-based: two queries for all accounts, one bulk insert. Returns the total applied."""
-    account_ids = list(account_ids)
     credits = {
         account_id: -total
-        for account_id, total in selectors.unallocated(account_ids).items()
-        if total < 0
+        for account_id, total in selectors.unallocated(account_ids, credit_only=True).items()
     }
     if not credits:
         return ZERO
@@ -146,6 +144,51 @@ def release_bill_allocations(bill: Bill, *, on: dt.date, actor: str, reason: str
         released -= total
     Entry.objects.bulk_create(entries)
     return released
+
+
+def release_void_bill_debts(account_id: int, *, on: dt.date, actor: str, reason: str) -> Decimal:
+    """Rule D1: a voided bill owes nothing. A payment reversed after the bill it paid was
+    voided puts its allocation back on the voided bill's line, although the void had
+    already moved that money to the credit; move it to the unallocated side instead, where
+    it takes back that credit (or, if it was used, what it paid)."""
+    rows = (
+        Entry.objects.filter(
+            account_id=account_id, bill__status=Bill.Status.VOID, bill_line__isnull=False
+        )
+        .values("bill_id", "bill_line_id", "fee_item_id", "component")
+        .annotate(total=selectors._SUM)
+        .order_by("bill_id", "bill_line_id", "component")
+    )
+    now = timezone.now()
+    entries: list[Entry] = []
+    moved = ZERO
+    for row in rows:
+        total = money(row["total"])
+        if total <= 0:
+            continue
+        common = dict(
+            account_id=account_id,
+            kind=Entry.Kind.ALLOCATION_RELEASED,
+            entry_date=on,
+            value_date=on,
+            actor=actor,
+            created_at=now,
+            reason=reason,
+        )
+        entries.append(
+            Entry(
+                bill_id=row["bill_id"],
+                bill_line_id=row["bill_line_id"],
+                fee_item_id=row["fee_item_id"],
+                component=row["component"],
+                amount=-total,
+                **common,
+            )
+        )
+        entries.append(Entry(component="", amount=total, **common))
+        moved += total
+    Entry.objects.bulk_create(entries)
+    return moved
 
 
 def release_applied_credit(

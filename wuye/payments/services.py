@@ -16,7 +16,7 @@ from wuye.ledger import selectors as ledger_selectors
 from wuye.ledger import services as ledger
 from wuye.ledger.allocation import allocate
 from wuye.ledger.models import Entry
-from wuye.money import ZERO, money
+from wuye.money import MAX_AMOUNT, ZERO, money
 from wuye.payments.models import Payment, PaymentReversal, Refund
 from wuye.properties.models import Account
 
@@ -26,7 +26,14 @@ def _lock(account: Account) -> Account:
 
 
 def _check_amount(amount: Decimal) -> Decimal:
-    if not isinstance(amount, Decimal) or amount <= 0 or money(amount) != amount:
+    # is_finite first: comparing or rounding NaN/Infinity raises InvalidOperation instead.
+    if (
+        not isinstance(amount, Decimal)
+        or not amount.is_finite()
+        or amount <= 0
+        or amount > MAX_AMOUNT
+        or money(amount) != amount
+    ):
         raise WuyeError(
             "invalid_amount",
             f"amount: {amount} must be positive with at most 2 decimals",
@@ -169,6 +176,12 @@ def reverse_payment(
             on=on,
             actor=actor,
             reason=f"payment reversed: {reason}",
+        )
+        ledger.release_void_bill_debts(
+            payment.account_id,
+            on=on,
+            actor=actor,
+            reason=f"D1: reversed payment {receipt_number} on a voided bill",
         )
         debit = ledger_selectors.unallocated([payment.account_id]).get(payment.account_id, ZERO)
         if debit > 0:

@@ -120,14 +120,23 @@ def add_line(contract: Contract, code: str, basis: str, price: str | Decimal) ->
 
 def supply(account: Account, code: str, period_start: dt.date, amount: str) -> SuppliedAmount:
     return SuppliedAmount.objects.create(
-        account=account, fee_item=fee_item(code), period_start=period_start,
-        amount=Decimal(amount), created_by="test", created_at=timezone.now(),
+        account=account,
+        fee_item=fee_item(code),
+        period_start=period_start,
+        amount=Decimal(amount),
+        created_by="test",
+        created_at=timezone.now(),
     )
 
 
 def office_account(
-    *, area: str = "100.00", price: str = "25.00", start: dt.date = dt.date(2025, 1, 1),
-    end: dt.date | None = None, unit=None, **contract_kwargs,
+    *,
+    area: str = "100.00",
+    price: str = "25.00",
+    start: dt.date = dt.date(2025, 1, 1),
+    end: dt.date | None = None,
+    unit=None,
+    **contract_kwargs,
 ) -> Account:
     """An office account with one per-m² property fee line (the common case)."""
     unit = unit or UnitFactory(area=Decimal(area))
