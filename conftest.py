@@ -19,3 +19,18 @@ def _no_clock(monkeypatch):
         raise AssertionError("a test read today's date; pass an explicit date instead")
 
     monkeypatch.setattr("wuye.dates.today", forbidden)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked postgres_only is reported as skipped, with the marker's reason, when
+    the suite runs on SQLite (it is never silently left out)."""
+    from django.conf import settings as django_settings
+
+    engine = django_settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" in engine:
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgres_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only: {reason}"))

@@ -132,16 +132,36 @@ def _actor(args) -> str:
 
 
 def _date(args, name: str):
+    """The date the user gave, or today in the time zone of the project the command is
+    about (a unit's, a bill's, a receipt's or --project), else the default zone."""
     from django.conf import settings
 
     from wuye.dates import parse_date, today
 
     value = getattr(args, name, None)
-    return (
-        parse_date(value, field=f"--{name.replace('_', '-')}")
-        if value
-        else today(settings.TIME_ZONE)
-    )
+    if value:
+        return parse_date(value, field=f"--{name.replace('_', '-')}")
+    return today(_project_time_zone(args) or settings.TIME_ZONE)
+
+
+def _project_time_zone(args) -> str | None:
+    from wuye.billing.models import Bill
+    from wuye.payments.models import Payment
+    from wuye.properties.models import Project, Unit
+
+    if getattr(args, "unit", None):
+        unit = Unit.objects.filter(code=args.unit).select_related("project").first()
+        return unit.project.time_zone if unit else None
+    if getattr(args, "number", None):
+        bill = Bill.objects.filter(number=args.number).select_related("project").first()
+        return bill.project.time_zone if bill else None
+    if getattr(args, "receipt", None):
+        payment = Payment.objects.filter(receipt_number=args.receipt).select_related("project")
+        return payment.first().project.time_zone if payment.exists() else None
+    if getattr(args, "project", None):
+        project = Project.objects.filter(code=args.project).first()
+        return project.time_zone if project else None
+    return None
 
 
 def _emit(args, data, text: str) -> int:
