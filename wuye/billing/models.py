@@ -155,10 +155,20 @@ class Bill(models.Model):
         ISSUED = "issued", "已發出"
         VOID = "void", "已作廢"
 
+    class Source(models.TextChoices):
+        RUN = "run", "發單"
+        OPENING = "opening", "期初欠費"  # unpaid before wuye, imported (issue 3)
+
     number = models.CharField(max_length=40, unique=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.RUN)
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="bills")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="bills")
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT)
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, help_text="none: opening"
+    )
+    original_number = models.CharField(
+        max_length=60, blank=True, help_text="the bill's number in the system before wuye"
+    )
     period_start = models.DateField()
     period_end = models.DateField(help_text="first day after the period (half-open)")
     issue_date = models.DateField()
@@ -166,7 +176,9 @@ class Bill(models.Model):
     due_date = models.DateField(null=True, blank=True, help_text="rule E1")
     total = models.DecimalField(**MONEY)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
-    run = models.ForeignKey(BillRun, on_delete=models.PROTECT, related_name="bills")
+    run = models.ForeignKey(
+        BillRun, null=True, blank=True, on_delete=models.PROTECT, related_name="bills"
+    )
     replaces = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
     )

@@ -196,10 +196,12 @@ def _write_bills(cursor, *, project, period, run, on, actor, count) -> tuple[str
     number_expr = f"%(prefix)s || {d.padded('g.seq', NUMBER_WIDTH)}"
     cursor.execute(
         f"""
-        INSERT INTO billing_bill (number, project_id, account_id, contract_id, period_start,
-          period_end, issue_date, receipt_date, due_date, total, status, run_id, replaces_id,
-          void_reason, voided_on, voided_by, created_by, created_at)
-        SELECT {number_expr}, %(project)s, g.account_id, g.contract_id, %(ps)s, g.period_end,
+        INSERT INTO billing_bill (number, source, original_number, project_id, account_id,
+          contract_id, period_start, period_end, issue_date, receipt_date, due_date, total,
+          status, run_id, replaces_id, void_reason, voided_on, voided_by, created_by,
+          created_at)
+        SELECT {number_expr}, 'run', '', %(project)s, g.account_id, g.contract_id, %(ps)s,
+          g.period_end,
           %(on)s, NULL, {due_expr}, {d.from_cents("g.fen")}, 'issued', %(run)s, NULL,
           '', NULL, '', %(actor)s, %(now)s
         FROM (
@@ -336,6 +338,12 @@ def void_bill(
         bill.refresh_from_db()
         if bill.status == Bill.Status.VOID:
             raise WuyeError("bill_void", f"bill {number} is already void", f"帳單 {number} 已作廢")
+        if reissue and bill.source == Bill.Source.OPENING:
+            raise WuyeError(
+                "opening_not_reissued",
+                f"bill {number} is an opening balance: void it and import the corrected one",
+                f"帳單 {number} 為期初欠費：請作廢後重新匯入正確金額",
+            )
         debts = Entry.objects.filter(
             bill=bill, kind__in=[Entry.Kind.CHARGE, Entry.Kind.LATE_FEE], reversed_by__isnull=True
         )
@@ -408,8 +416,8 @@ def record_bill_receipt(
             created_at=timezone.now(),
         )
         update = {"receipt_date": received_on}
-        contract = bill.contract
-        if contract.payment_term == Contract.Term.AFTER_RECEIPT:
+        contract = bill.contract  # None for an opening balance: it keeps its due date
+        if contract is not None and contract.payment_term == Contract.Term.AFTER_RECEIPT:
             days = contract.payment_term_days
             if days is None:
                 days = policy(
