@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", type=int, default=200, help="number of units (default 200)")
     p.add_argument("--seed", type=int, default=1, help="random seed (deterministic)")
     p.add_argument("--on", help="the demo's 'today' (YYYY-MM-DD; default today)")
+    p.add_argument("--history-from", dest="history_from", help="play out bills and payments from")
+    p.add_argument("--history-until", dest="history_until", help="… until this date (inclusive)")
 
     bills = sub.add_parser("bills", help="issue, void, receive and show bills (帳單)")
     bills_sub = bills.add_subparsers(dest="bills_command", metavar="ACTION", parser_class=_Parser)
@@ -200,11 +202,22 @@ def _projects(args) -> int:
 
 
 def _demo_data(args) -> int:
+    from wuye.dates import parse_date
     from wuye.demo.services import make_demo_data
+    from wuye.ledger.selectors import overdue_summary
 
-    on = _date(args, "on")
+    history_from = args.history_from and parse_date(args.history_from, field="--history-from")
+    history_until = args.history_until and parse_date(args.history_until, field="--history-until")
+    on = history_until or _date(args, "on")
     started = time.monotonic()
-    result = make_demo_data(units=args.units, seed=args.seed, on=on, actor=_actor(args))
+    result = make_demo_data(
+        units=args.units,
+        seed=args.seed,
+        on=on,
+        actor=_actor(args),
+        history_from=history_from or None,
+        history_until=history_until or None,
+    )
     seconds = round(time.monotonic() - started, 1)
     data = {
         "projects": result.projects,
@@ -219,6 +232,23 @@ def _demo_data(args) -> int:
         f"demo data: {result.units} units, {result.accounts} accounts in projects "
         f"{', '.join(result.projects)} ({seconds} s)\nsample units: {samples}"
     )
+    if result.history is not None:
+        h = result.history
+        summary = overdue_summary(as_of=on)
+        data["history"] = {
+            "periods": h.periods,
+            "bills": h.bills,
+            "receipts": h.receipts,
+            "payments": h.payments,
+            "overdue": summary,
+        }
+        text += (
+            f"\nhistory {', '.join(h.periods)}: {h.bills} bills, {h.receipts} receipts, "
+            f"{h.payments} payments; on {on} {summary['overdue_accounts']} of "
+            f"{summary['accounts']} accounts overdue ({summary['overdue_share']}), "
+            f"by age of the oldest debt: "
+            + ", ".join(f"{k} {v}" for k, v in summary["by_age"].items())
+        )
     return _emit(args, data, text)
 
 

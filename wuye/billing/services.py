@@ -416,17 +416,74 @@ def record_bill_receipt(
             created_at=timezone.now(),
         )
         update = {"receipt_date": received_on}
-        contract = bill.contract  # None for an opening balance: it keeps its due date
-        if contract is not None and contract.payment_term == Contract.Term.AFTER_RECEIPT:
-            days = contract.payment_term_days
-            if days is None:
-                days = policy(
-                    "payment_term_days", project_id=bill.project_id, segment=contract.segment
-                )
-            due = received_on + dt.timedelta(days=days)
-            if policy("due_date_to_workday", project_id=bill.project_id):
-                due = next_working_day(due, calendar=bill.project.workday_calendar)
+        due = _due_after_receipt(bill.project, bill.contract, received_on)
+        if due is not None:
             update["due_date"] = due
         Bill.objects.filter(pk=bill.pk).update(**update)
         bill.refresh_from_db()
     return bill
+
+
+def _due_after_receipt(project: Project, contract: Contract | None, received_on: dt.date):
+    """E1: receipt + N days (the contract's, else the policy's), moved off rest days
+    (art. 203, W1); None where the due date does not follow the receipt (fixed-day
+    contracts, opening balances)."""
+    if contract is None or contract.payment_term != Contract.Term.AFTER_RECEIPT:
+        return None
+    days = contract.payment_term_days
+    if days is None:
+        days = policy("payment_term_days", project_id=project.pk, segment=contract.segment)
+    due = received_on + dt.timedelta(days=days)
+    if policy("due_date_to_workday", project_id=project.pk):
+        due = next_working_day(due, calendar=project.workday_calendar)
+    return due
+
+
+def record_bill_receipts(
+    bill_ids: list[int],
+    *,
+    received_on: dt.date,
+    actor: str,
+    method: str = BillReceipt.Method.HAND,
+    chunk: int = 5000,
+) -> int:
+    """`record_bill_receipt` for many bills received on one day, set-based: the due date
+    is worked out once per project and contract terms, not once per bill. Bills that are
+    void or already received are left alone. Returns how many were recorded."""
+    done = 0
+    now = timezone.now()
+    for offset in range(0, len(bill_ids), chunk):
+        part = bill_ids[offset : offset + chunk]
+        with transaction.atomic():
+            bills = list(
+                Bill.objects.filter(
+                    pk__in=part, status=Bill.Status.ISSUED, receipt__isnull=True
+                ).select_related("project", "contract")
+            )
+            BillReceipt.objects.bulk_create(
+                [
+                    BillReceipt(
+                        bill=b,
+                        received_on=received_on,
+                        method=method,
+                        actor=actor,
+                        created_at=now,
+                    )
+                    for b in bills
+                ]
+            )
+            by_due: dict[dt.date | None, list[int]] = {}
+            cache: dict[tuple, dt.date | None] = {}
+            for b in bills:
+                c = b.contract
+                key = (b.project_id, c and (c.payment_term, c.payment_term_days, c.segment))
+                if key not in cache:
+                    cache[key] = _due_after_receipt(b.project, c, received_on)
+                by_due.setdefault(cache[key], []).append(b.pk)
+            for due, ids in by_due.items():
+                update = {"receipt_date": received_on}
+                if due is not None:
+                    update["due_date"] = due
+                Bill.objects.filter(pk__in=ids).update(**update)
+            done += len(bills)
+    return done

@@ -42,6 +42,7 @@ class DemoResult:
     units: int
     accounts: int
     sample_units: dict[str, list[str]] = field(default_factory=dict)
+    history: object = None  # a wuye.demo.history.HistoryResult
 
 
 @dataclass
@@ -217,7 +218,16 @@ def _create_project(org, code, name, kind, address, phone, bank) -> Project:
     )
 
 
-def make_demo_data(*, units: int, seed: int, on: dt.date, actor: str) -> DemoResult:
+def make_demo_data(
+    *,
+    units: int,
+    seed: int,
+    on: dt.date,
+    actor: str,
+    history_from: dt.date | None = None,
+    history_until: dt.date | None = None,
+    fast: bool = True,
+) -> DemoResult:
     """Create the demo organisation with `units` units across two projects (≈10 % office).
 
     Accounts started two years before `on` (a few move in or out during `on`'s month,
@@ -234,9 +244,28 @@ def make_demo_data(*, units: int, seed: int, on: dt.date, actor: str) -> DemoRes
     rng = random.Random(seed)
     items = {item.code: item for item in FeeItem.objects.all()}
     now = timezone.now()
+    if (history_from is None) != (history_until is None):
+        raise WuyeError(
+            "invalid_history",
+            "give both --history-from and --history-until, or neither",
+            "須同時指定 --history-from 及 --history-until",
+        )
+    if history_from is not None and history_from > history_until:
+        raise WuyeError(
+            "invalid_history",
+            "--history-from is after --history-until",
+            "--history-from 晚於 --history-until",
+        )
+    if history_until is not None:
+        on = history_until
     this_month = Period.of(on)
-    start = add_months(this_month.start, -24)
-    supplied_months = [add_months(this_month.start, k) for k in (-1, 0, 1)]
+    anchor = Period.of(history_from or on).start
+    start = add_months(anchor, -24)
+    first = add_months(anchor, -1)
+    supplied_months = []
+    while first <= add_months(this_month.start, 1):
+        supplied_months.append(first)
+        first = add_months(first, 1)
     office_count = max(1, round(units * 0.1))
     with transaction.atomic():
         org = Organisation.objects.create(code="DEMO", name="示範物業管理有限公司")
@@ -294,6 +323,12 @@ def make_demo_data(*, units: int, seed: int, on: dt.date, actor: str) -> DemoRes
                         samples.append(f"{project.code}-{plan.building}-{plan.number}")
     with connection.cursor() as cursor:  # fresh statistics for the runs that follow
         analyze(cursor, *ANALYZED_TABLES)
+    if history_from is not None:
+        from wuye.demo.history import play_history
+
+        result.history = play_history(
+            start=history_from, until=history_until, seed=seed, actor=actor, fast=fast
+        )
     return result
 
 

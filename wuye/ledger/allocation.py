@@ -14,7 +14,7 @@ What is left after every debt is paid stays unallocated: the account's credit.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import groupby
 
@@ -114,3 +114,41 @@ def allocate(
                 share -= paid
                 remaining -= paid
     return result, remaining
+
+
+def split_payment(
+    amount: Decimal,
+    debts: list[Debt],
+    *,
+    on: dt.date,
+    debit: Decimal = ZERO,
+    designated_bill_id: int | None = None,
+    late_fee_first: bool = True,
+) -> tuple[Decimal, list[Allocation], Decimal]:
+    """How one payment is booked (P1): first any unallocated debit a reversed payment left
+    (money owed outside any bill), then the debts by `allocate`, then the rest as credit.
+    Returns (debit settled, allocations, credit)."""
+    settle = min(debit, amount) if debit > 0 else ZERO
+    allocations, rest = allocate(
+        amount - settle,
+        debts,
+        on=on,
+        designated_bill_id=designated_bill_id,
+        late_fee_first=late_fee_first,
+    )
+    return settle, allocations, rest
+
+
+def after_allocations(debts: list[Debt], allocations: list[Allocation]) -> list[Debt]:
+    """The debts left open after `allocations` (for applying several payments in turn)."""
+    paid: dict[tuple[int, str], Decimal] = {}
+    for a in allocations:
+        paid[(a.bill_line_id, a.component)] = (
+            paid.get((a.bill_line_id, a.component), ZERO) + a.amount
+        )
+    result = []
+    for d in debts:
+        left = d.open - paid.get((d.bill_line_id, d.component), ZERO)
+        if left > 0:
+            result.append(replace(d, open=left))
+    return result

@@ -101,3 +101,41 @@ def totals_by_kind(account_id: int, *, as_of: dt.date | None = None) -> dict[str
         row["kind"]: money(row["total"])
         for row in rows.values("kind").annotate(total=_SUM).order_by()
     }
+
+
+def overdue_summary(*, as_of: dt.date, project_id: int | None = None) -> dict:
+    """How many accounts owe something past its due date (E1), and the age of each one's
+    oldest overdue debt by the aging buckets (one grouped query)."""
+    from wuye.ledger.statements import bucket_for, bucket_labels
+    from wuye.policies.selectors import policy
+    from wuye.properties.models import Account
+
+    accounts = Account.objects.all()
+    rows = Entry.objects.filter(bill__due_date__lt=as_of, bill__status="issued")
+    if project_id is not None:
+        accounts = accounts.filter(project_id=project_id)
+        rows = rows.filter(account__project_id=project_id)
+    rows = (
+        rows.filter(value_date__lte=as_of)
+        .values("account_id", "bill_id", "bill__due_date")
+        .annotate(open=_SUM)
+        .filter(open__gt=Decimal("0.005"))
+        .order_by()
+    )
+    oldest: dict[int, dt.date] = {}
+    for row in rows.iterator(chunk_size=10000):
+        due = row["bill__due_date"]
+        if row["account_id"] not in oldest or due < oldest[row["account_id"]]:
+            oldest[row["account_id"]] = due
+    bounds = policy("aging_buckets", project_id=project_id)
+    by_age = dict.fromkeys(bucket_labels(bounds), 0)
+    for due in oldest.values():
+        by_age[bucket_for((as_of - due).days, bounds)] += 1
+    total = accounts.count()
+    share = Decimal(len(oldest) * 100) / total if total else Decimal(0)
+    return {
+        "accounts": total,
+        "overdue_accounts": len(oldest),
+        "overdue_share": f"{share.quantize(Decimal('0.1'))}%",
+        "by_age": by_age,
+    }
