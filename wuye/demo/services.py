@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from wuye.billing.models import Contract, ContractLine, FeeItem, SuppliedAmount
+from wuye.bulk import db_value, insert_rows, reserve_ids
 from wuye.dates import Period, add_months
 from wuye.errors import WuyeError
 from wuye.properties.models import Account, Building, Contact, Customer, Organisation, Project, Unit
@@ -333,112 +334,103 @@ def make_demo_data(
 
 
 def _write_chunk(project, buildings, chunk, offset, rng, items, start, on, months, actor, now):
-    unit_rows = [
-        Unit(
-            project=project,
-            building=buildings[p.building],
-            code=f"{project.code}-{p.building}-{p.number}",
-            number=p.number,
-            floor=p.floor,
-            area=p.area if p.kind != Unit.Kind.PARKING else Decimal("12.50"),
-            kind=p.kind,
-            occupancy=p.occupancy,
-        )
-        for p in chunk
-    ]
-    Unit.objects.bulk_create(unit_rows)
-    customers = []
-    for i, p in enumerate(chunk):
-        n = offset + i + 1
+    """Write one chunk of units with their customers, contacts, accounts, contracts and
+    supplied amounts as plain rows (COPY on PostgreSQL): a million units in minutes."""
+    now = db_value(now)
+    n = len(chunk)
+    unit_ids = reserve_ids(Unit, n)
+    customer_ids = reserve_ids(Customer, n)
+    account_ids = reserve_ids(Account, n)
+    contract_ids = reserve_ids(Contract, n)
+    codes = [f"{project.code}-{p.building}-{p.number}" for p in chunk]
+    insert_rows(
+        Unit,
+        ["id", "project_id", "building_id", "code", "number", "floor", "area", "kind", "occupancy"],
+        [
+            (uid, project.pk, buildings[p.building].pk, code, p.number, p.floor, p.area, p.kind,
+             p.occupancy)
+            for uid, code, p in zip(unit_ids, codes, chunk, strict=True)
+        ],
+    )  # fmt: skip
+    customers, contacts = [], []
+    for i, (cid, p) in enumerate(zip(customer_ids, chunk, strict=True)):
+        number = offset + i + 1
         if p.customer_role == Customer.Role.DEVELOPER:
             name = "翠苑置業發展有限公司"
         elif p.customer_kind == Customer.Kind.COMPANY:
             name = _company(rng)
         else:
             name = _person(rng)
+        phone = f"13{rng.randint(100000000, 999999999)}"
         customers.append(
-            Customer(
-                code=f"{project.code}{n:07d}",
-                name=name,
-                kind=p.customer_kind,
-                role=p.customer_role,
-                mailing_address=f"{project.address} {p.building}-{p.number}",
-                phone=f"13{rng.randint(100000000, 999999999)}",
-                email=f"c{project.code.lower()}{n}@example.cn",
-            )
-        )
-    Customer.objects.bulk_create(customers)
-    Contact.objects.bulk_create(
-        [
-            Contact(
-                customer=c,
-                name=c.name if c.kind == Customer.Kind.PERSON else _person(rng),
-                phone=c.phone,
-                relation="本人" if c.kind == Customer.Kind.PERSON else "行政經理",
-                is_designated=True,
-            )
-            for c in customers
-        ]
+            (cid, f"{project.code}{number:07d}", name, p.customer_kind, p.customer_role,
+             f"{project.address} {p.building}-{p.number}", phone,
+             f"c{project.code.lower()}{number}@example.cn")
+        )  # fmt: skip
+    insert_rows(
+        Customer,
+        ["id", "code", "name", "kind", "role", "mailing_address", "phone", "email"],
+        customers,
     )
-    accounts, plans = [], []
+    for cid, _code, name, kind, _role, _address, phone, _email in customers:
+        person = kind == Customer.Kind.PERSON
+        contacts.append(
+            (
+                cid,
+                name if person else _person(rng),
+                phone,
+                "",
+                "本人" if person else "行政經理",
+                True,
+            )
+        )
+    insert_rows(
+        Contact, ["customer_id", "name", "phone", "email", "relation", "is_designated"], contacts
+    )
     month_start = on.replace(day=1)
-    for i, (p, unit, customer) in enumerate(zip(chunk, unit_rows, customers, strict=True)):
-        account_start = start
-        if (offset + i) % 97 == 13 and on.day > 10:
-            account_start = month_start.replace(day=10)  # a move-in this month: prorated
-        accounts.append(
-            Account(
-                code=f"A-{unit.code}-1",
-                project=project,
-                unit=unit,
-                customer=customer,
-                role=p.customer_role,
-                start_date=account_start,
+    starts = [
+        month_start.replace(day=10) if (offset + i) % 97 == 13 and on.day > 10 else start
+        for i in range(n)  # every 97th account moves in this month: prorated
+    ]
+    insert_rows(
+        Account,
+        ["id", "code", "project_id", "unit_id", "customer_id", "role", "start_date", "end_date"],
+        [
+            (aid, f"A-{code}-1", project.pk, uid, cid, p.customer_role, account_start, None)
+            for aid, code, uid, cid, p, account_start in zip(
+                account_ids, codes, unit_ids, customer_ids, chunk, starts, strict=True
             )
-        )
-        plans.append(p)
-    Account.objects.bulk_create(accounts)
-    contracts = []
-    for p, account in zip(plans, accounts, strict=True):
+        ],
+    )
+    contract_rows = []
+    for kid, aid, p, account_start in zip(contract_ids, account_ids, chunk, starts, strict=True):
         office = p.kind == Unit.Kind.OFFICE
-        contracts.append(
-            Contract(
-                account=account,
-                version=1,
-                effective_from=account.start_date,
-                billing_cycle=Contract.Cycle.MONTHLY,
-                payment_term=Contract.Term.AFTER_RECEIPT if office else Contract.Term.FIXED_DAY,
-                payment_term_days=None,
-                fixed_due_day=None,
-                late_fee_clause=True,
-                late_fee_rate=Decimal("0.000500"),
-                segment=p.segment,
-                dunning_policy="office" if office else "residential",
-                collector="",
-                created_by=actor,
-                created_at=now,
-                reason="demo data",
-            )
-        )
-    Contract.objects.bulk_create(contracts)
+        contract_rows.append(
+            (kid, aid, 1, account_start, Contract.Cycle.MONTHLY,
+             Contract.Term.AFTER_RECEIPT if office else Contract.Term.FIXED_DAY, None, None,
+             True, Decimal("0.000500"), True, p.segment, "office" if office else "residential",
+             "", actor, now, "demo data")
+        )  # fmt: skip
+    insert_rows(
+        Contract,
+        ["id", "account_id", "version", "effective_from", "billing_cycle", "payment_term",
+         "payment_term_days", "fixed_due_day", "late_fee_clause", "late_fee_rate",
+         "late_fee_first", "segment", "dunning_policy", "collector", "created_by",
+         "created_at", "reason"],
+        contract_rows,
+    )  # fmt: skip
     lines, supplied = [], []
-    for p, contract, account in zip(plans, contracts, accounts, strict=True):
+    for p, kid, aid in zip(chunk, contract_ids, account_ids, strict=True):
         for item, basis, price in _lines_for(p, items, rng):
-            lines.append(
-                ContractLine(contract=contract, fee_item=item, basis=basis, unit_price=price)
-            )
+            lines.append((kid, item.pk, basis, price))
             if basis == ContractLine.Basis.SUPPLIED:
                 for month in months:
-                    supplied.append(
-                        SuppliedAmount(
-                            account=account,
-                            fee_item=item,
-                            period_start=month,
-                            amount=Decimal(rng.randint(500, 6000)) / 100,
-                            created_by=actor,
-                            created_at=now,
-                        )
-                    )
-    ContractLine.objects.bulk_create(lines, batch_size=CHUNK)
-    SuppliedAmount.objects.bulk_create(supplied, batch_size=CHUNK)
-    return len(accounts)
+                    amount = Decimal(rng.randint(500, 6000)) / 100
+                    supplied.append((aid, item.pk, month, amount, actor, now))
+    insert_rows(ContractLine, ["contract_id", "fee_item_id", "basis", "unit_price"], lines)
+    insert_rows(
+        SuppliedAmount,
+        ["account_id", "fee_item_id", "period_start", "amount", "created_by", "created_at"],
+        supplied,
+    )
+    return n
