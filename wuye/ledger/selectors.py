@@ -37,23 +37,25 @@ def open_debts(
             "bill__period_start",
         )
         .annotate(open=_SUM)
+        # HAVING: settled lines stay in the database (half a 分: SQLite sums REALs)
+        .filter(open__gt=Decimal("0.005"))
         .order_by()
+        .values_list(
+            "account_id",
+            "bill_id",
+            "bill_line_id",
+            "fee_item_id",
+            "component",
+            "bill__due_date",
+            "bill__period_start",
+            "open",
+        )
     )
     result: dict[int, list[Debt]] = defaultdict(list)
-    for row in rows:
-        amount = money(row["open"])
-        if amount > 0:
-            result[row["account_id"]].append(
-                Debt(
-                    bill_id=row["bill_id"],
-                    bill_line_id=row["bill_line_id"],
-                    fee_item_id=row["fee_item_id"],
-                    component=row["component"],
-                    open=amount,
-                    due_date=row["bill__due_date"],
-                    period_start=row["bill__period_start"],
-                )
-            )
+    for account_id, bill_id, line_id, fee_item_id, component, due, period, amount in rows:
+        result[account_id].append(
+            Debt(bill_id, line_id, fee_item_id, component, money(amount), due, period)
+        )
     return result
 
 
