@@ -110,6 +110,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", required=True)
     p.add_argument("--on")
 
+    p = command(
+        sub,
+        "import",
+        _import,
+        "import projects, units, customers, contacts, accounts, contracts, supplied amounts"
+        " and opening balances from CSV, XLSX or JSON, all or nothing (docs/import.md)",
+    )
+    p.add_argument("file", help="a .csv, .xlsx or .json file")
+    p.add_argument(
+        "--kind",
+        help="kind of data of a CSV (default: from its columns); XLSX/JSON: only this kind",
+    )
+    p.add_argument(
+        "--encoding", help="utf-8 (default, BOM or not), gbk, gb18030 or big5 (default: detected)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.add_argument("--on", help="import date, the booking date of opening balances (default today)")
+
     accounts = sub.add_parser("accounts", help="account statements")
     acc_sub = accounts.add_subparsers(
         dest="accounts_command", metavar="ACTION", parser_class=_Parser
@@ -393,6 +411,41 @@ def _bills_show(args) -> int:
     return _emit(args, data, text + f"\ntotal {bill.total}")
 
 
+def _import(args) -> int:
+    from wuye.imports.services import import_file
+    from wuye.output import table
+
+    result = import_file(
+        args.file,
+        on=_date(args, "on"),
+        actor=_actor(args),
+        dry_run=args.dry_run,
+        encoding=args.encoding,
+        kind=args.kind,
+    )
+    verb = "would create" if args.dry_run else "created"
+    text = table(
+        ["kind", "rows", verb, "updated", "unchanged"],
+        [[k.kind, k.rows, k.created, k.updated, k.unchanged] for k in result.kinds],
+        right={1, 2, 3, 4},
+    )
+    if args.dry_run:
+        text += "\ndry run: nothing written"
+    elif result.batch is None:
+        text += "\nnothing changed"
+    data = {
+        "file": result.file,
+        "sha256": result.sha256,
+        "format": result.format,
+        "encoding": result.encoding,
+        "on": result.on,
+        "dry_run": result.dry_run,
+        "batch": result.batch,
+        "kinds": result.kinds,
+    }
+    return _emit(args, data, text)
+
+
 def _account(args, on):
     from wuye.properties.selectors import account_for_unit
 
@@ -611,6 +664,28 @@ def _print_error(args, error: WuyeError) -> None:
     else:
         zh = f" / {error.message_zh}" if error.message_zh != error.message else ""
         print(f"wuye: error: {error.message}{zh}", file=sys.stderr)
+        for item in error.details.get("errors", []):  # one line per error (imports)
+            zh = f" / {item['message_zh']}" if item.get("message_zh") != item["message"] else ""
+            print(
+                f"wuye: error: {_where(error.details, item)}: {item['message']}{zh}",
+                file=sys.stderr,
+            )
+
+
+def _where(details: dict, item: dict) -> str:
+    """`FILE sheet row N, column 'X'`, leaving out what an error does not have."""
+    place = " ".join(
+        str(part)
+        for part in (
+            details.get("file"),
+            item.get("sheet"),
+            item.get("row") and f"row {item['row']}",
+        )
+        if part
+    )
+    if item.get("column"):
+        place += f"{', ' if place else ''}column '{item['column']}'"
+    return place
 
 
 def main(argv: list[str] | None = None) -> int:

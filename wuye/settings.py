@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "wuye.billing",
     "wuye.ledger",
     "wuye.payments",
+    "wuye.imports",
 ]
 
 MIDDLEWARE: list[str] = []
