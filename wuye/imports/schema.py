@@ -484,9 +484,11 @@ UNITS = Kind(
     aliases=("unit", "房屋"),
     key=("project_code", "building_code", "number"),
     columns=(
-        Column("project_code", "項目編號", code(20), required=True),
-        Column("building_code", "樓座編號", code(20), required=True, aliases=("樓座",)),
-        Column("number", "單元號", code(30), required=True, aliases=("房號", "unit_number")),
+        Column("project_code", "項目編號", code(20), required=True, aliases=("project", "項目")),
+        Column("building_code", "樓座編號", code(20), required=True, aliases=("樓座", "building")),
+        Column(
+            "number", "單元號", code(30), required=True, aliases=("房號", "unit_number", "unit")
+        ),
         Column("building_name", "樓座名稱", text(200), note="for a new building; default its code"),
         Column("floor", "樓層", integer(-20, 300)),
         Column(
