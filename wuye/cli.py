@@ -128,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     p.add_argument("--on", help="import date, the booking date of opening balances (default today)")
 
+    fees = sub.add_parser("late-fees", help="late fees (違約金, rule L1)")
+    fees_sub = fees.add_subparsers(dest="fees_command", metavar="ACTION", parser_class=_Parser)
+    fees.set_defaults(handler=lambda args: _missing_action(fees))
+    p = command(fees_sub, "run", _late_fees_run, "post the late fees accrued by a date (L1)")
+    p.add_argument("--as-of", dest="as_of", help="accrue up to and including (default today)")
+    p.add_argument("--project", help="project code (default: every project)")
+    p.add_argument("--dry-run", action="store_true", help="show what would be posted")
+
     accounts = sub.add_parser("accounts", help="account statements")
     acc_sub = accounts.add_subparsers(
         dest="accounts_command", metavar="ACTION", parser_class=_Parser
@@ -310,6 +318,31 @@ def _bills_issue(args) -> int:
         for s in r.sample:
             text += f"\n  {r.project} {s['unit']}: {s['total']}"
     return _emit(args, data, text + f"\n({seconds} s)")
+
+
+def _late_fees_run(args) -> int:
+    from wuye.errors import NotFound
+    from wuye.ledger.late_fee_run import run_late_fees
+    from wuye.output import table
+    from wuye.properties.models import Project
+
+    as_of = _date(args, "as_of")
+    projects = Project.objects.order_by("code")
+    if args.project:
+        projects = projects.filter(code=args.project)
+        if not projects.exists():
+            raise NotFound("project", args.project)
+    results = [
+        run_late_fees(project=p, as_of=as_of, actor=_actor(args), dry_run=args.dry_run)
+        for p in projects
+    ]
+    data = {"as_of": as_of, "dry_run": args.dry_run, "projects": results}
+    text = table(
+        ["project", "debts", "entries", "posted", "corrected"],
+        [[r.project, r.debts_checked, r.entries, r.posted, r.corrected] for r in results],
+        right={1, 2, 3, 4},
+    )
+    return _emit(args, data, text + ("\n(dry run: nothing written)" if args.dry_run else ""))
 
 
 def _bill_dict(bill) -> dict:

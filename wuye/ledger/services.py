@@ -235,3 +235,43 @@ def release_applied_credit(
         left -= take
     Entry.objects.bulk_create(entries)
     return amount - left
+
+
+def release_overallocated(account_ids, *, on: dt.date, actor: str, reason: str) -> Decimal:
+    """Where a debt now holds more payment than it owes (a late fee corrected down after
+    it was paid, L1), move the excess back to the account's credit."""
+    rows = (
+        Entry.objects.filter(account_id__in=list(account_ids), bill_line__isnull=False)
+        .values("account_id", "bill_id", "bill_line_id", "fee_item_id", "component")
+        .annotate(total=selectors._SUM)
+        .filter(total__lt=Decimal("-0.005"))
+        .order_by()
+    )
+    now = timezone.now()
+    entries: list[Entry] = []
+    released = ZERO
+    for row in rows:
+        excess = -money(row["total"])
+        common = dict(
+            account_id=row["account_id"],
+            kind=Entry.Kind.ALLOCATION_RELEASED,
+            entry_date=on,
+            value_date=on,
+            actor=actor,
+            created_at=now,
+            reason=reason,
+        )
+        entries.append(
+            Entry(
+                bill_id=row["bill_id"],
+                bill_line_id=row["bill_line_id"],
+                fee_item_id=row["fee_item_id"],
+                component=row["component"],
+                amount=excess,
+                **common,
+            )
+        )
+        entries.append(Entry(component="", amount=-excess, **common))
+        released += excess
+    Entry.objects.bulk_create(entries)
+    return released

@@ -40,6 +40,13 @@ DEFAULTS = {
             "defaults",
             "upper bounds (days overdue) of the aging buckets; the last bucket is open",
         ),
+        PolicyDefault(
+            "late_fee_cap_ratio",
+            "1",
+            Decimal,
+            "L1",
+            "cap of a bill's late fee as a multiple of its principal (per fee item)",
+        ),
         PolicyDefault("courier_receipt_days", "3", int, "E1", "posting + N days = receipt"),
     ]
 }
