@@ -80,6 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--signer", default="", help="who signed (X2)")
     p.add_argument("--relation", default="", help="the signer's relation to the client")
     p.add_argument("--method", default="hand", choices=["hand", "courier", "posted"])
+    p = command(bills_sub, "dispute", _bills_dispute, "open or resolve a client's dispute (D2)")
+    p.add_argument("number")
+    p.add_argument("--on", help="date (default today)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--reason", help="open a dispute with this reason")
+    what.add_argument("--resolve", choices=["upheld", "rejected"], help="resolve the open one")
+    p.add_argument("--note", default="", help="how it was resolved")
+    p = command(bills_sub, "disputes", _bills_disputes, "open disputes and their age (D2)")
+    p.add_argument("--as-of", dest="as_of", help="default today")
+    p.add_argument("--project", help="project code")
     p = command(bills_sub, "show", _bills_show, "show one bill and its lines")
     p.add_argument("number")
 
@@ -318,6 +328,42 @@ def _bills_issue(args) -> int:
         for s in r.sample:
             text += f"\n  {r.project} {s['unit']}: {s['total']}"
     return _emit(args, data, text + f"\n({seconds} s)")
+
+
+def _bills_dispute(args) -> int:
+    from wuye.billing.disputes import open_dispute, resolve_dispute
+
+    on = _date(args, "on")
+    if args.resolve:
+        d = resolve_dispute(
+            number=args.number, on=on, resolution=args.resolve, actor=_actor(args), note=args.note
+        )
+        text = f"{args.number}: dispute resolved {d.resolved_on} ({d.resolution})"
+        if d.resolution == "upheld":
+            text += f"; correct it with: wuye bills void {args.number} --reason … --reissue"
+    else:
+        d = open_dispute(number=args.number, on=on, reason=args.reason, actor=_actor(args))
+        text = f"{args.number}: dispute opened {d.opened_on}, held out of dunning (D2)"
+    data = {
+        "bill": args.number, "opened_on": d.opened_on, "reason": d.reason,
+        "resolved_on": d.resolved_on, "resolution": d.resolution or None,
+    }  # fmt: skip
+    return _emit(args, data, text)
+
+
+def _bills_disputes(args) -> int:
+    from wuye.billing.disputes import open_disputes
+    from wuye.output import table
+
+    as_of = _date(args, "as_of")
+    rows = open_disputes(as_of=as_of, project_code=args.project)
+    text = table(
+        ["bill", "account", "opened", "age (days)", "amount", "reason"],
+        [[r["bill"], r["account"], r["opened_on"], r["age_days"], r["amount"], r["reason"]]
+         for r in rows],
+        right={3, 4},
+    )  # fmt: skip
+    return _emit(args, {"as_of": as_of, "disputes": rows}, text)
 
 
 def _late_fees_run(args) -> int:
@@ -641,7 +687,18 @@ def _accounts_show(args) -> int:
         f"statement as of {as_of}",
         "",
         table(
-            ["bill", "period", "due", "amount", "late fee", "paid", "open", "overdue", "status"],
+            [
+                "bill",
+                "period",
+                "due",
+                "amount",
+                "late fee",
+                "paid",
+                "open",
+                "overdue",
+                "status",
+                "limitation ends (X2)",
+            ],
             [
                 [
                     b.number,
@@ -652,7 +709,8 @@ def _accounts_show(args) -> int:
                     b.paid,
                     b.open,
                     b.days_overdue if b.days_overdue is not None else "",
-                    b.status,
+                    b.status + (" (disputed)" if b.disputed else ""),
+                    b.limitation_ends or "",
                 ]
                 for b in s.bills
             ],

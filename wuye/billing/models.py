@@ -241,3 +241,29 @@ class BillReceipt(models.Model):
     signer_relation = models.CharField(max_length=60, blank=True)
     actor = models.CharField(max_length=150)
     created_at = models.DateTimeField()
+
+
+class Dispute(models.Model):
+    """Rule D2: a client's query about a bill's amount (異議). While open, the bill is held
+    out of dunning and its late fee accrues but is not posted (L1)."""
+
+    class Resolution(models.TextChoices):
+        UPHELD = "upheld", "異議成立（更正帳單 D1）"
+        REJECTED = "rejected", "異議不成立（恢復催繳）"
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="disputes")
+    opened_on = models.DateField()
+    reason = models.CharField(max_length=300)
+    opened_by = models.CharField(max_length=150)
+    resolved_on = models.DateField(null=True, blank=True)
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
+    resolution_note = models.CharField(max_length=300, blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bill"], condition=Q(resolved_on__isnull=True), name="one_open_dispute"
+            )
+        ]

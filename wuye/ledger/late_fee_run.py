@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Case, DecimalField, F, Sum, Value, When
 from django.utils import timezone
 
+from wuye.billing.disputes import disputed_bills
 from wuye.billing.models import Bill, BillLine, Contract
 from wuye.ledger import services as ledger
 from wuye.ledger.late_fees import late_fee
@@ -56,6 +57,8 @@ def _candidate_lines(project: Project, as_of: dt.date) -> list[int]:
             bill__due_date__lt=as_of,
             fee_item__bears_late_fee=True,
         )
+        # D2/L1: a disputed bill accrues but posts nothing until the dispute is resolved
+        .exclude(bill_id__in=disputed_bills(as_of))
         .values("bill_line_id")
         .annotate(unpaid=unpaid_at_due)
         .filter(unpaid__gt=Decimal("0.005"))

@@ -8,7 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Max
+
+from wuye.billing.disputes import disputed_bills
 from wuye.billing.models import Bill, FeeItem
+from wuye.dates import add_months
 from wuye.ledger import selectors
 from wuye.ledger.models import Entry
 from wuye.money import ZERO, money
@@ -18,6 +22,16 @@ from wuye.properties.models import Account
 
 NOT_DUE = "not_due"
 PAID_KINDS = {Entry.Kind.PAYMENT, Entry.Kind.CREDIT_APPLIED, Entry.Kind.ALLOCATION_RELEASED}
+
+
+def limitation_end(due: dt.date | None, restarted: dt.date | None, years: int):
+    """X2: three years (policy) per bill from its due date, or from the latest evidence
+    that restarted the period after it (so far: a part payment; notices, signed
+    deliveries and promises join with the dunning workflow)."""
+    if due is None:
+        return None
+    start = max(due, restarted) if restarted else due
+    return add_months(start, 12 * years)
 
 
 def bucket_labels(bounds: list[int]) -> list[str]:
@@ -51,6 +65,8 @@ class BillRow:
     open: Decimal
     days_overdue: int | None
     replaces: str | None = None
+    disputed: bool = False  # D2: held out of dunning
+    limitation_ends: dt.date | None = None  # X2
 
 
 @dataclass
@@ -98,6 +114,15 @@ def account_statement(account: Account, *, as_of: dt.date) -> Statement:
         .select_related("replaces")
         .order_by("period_start", "id")
     )
+    disputed = set(disputed_bills(as_of).values_list("bill_id", flat=True))
+    # X2: a part payment acknowledges the debt and restarts its limitation period
+    last_paid = dict(
+        entries.filter(kind=Entry.Kind.PAYMENT, bill__isnull=False)
+        .values("bill_id")
+        .annotate(last=Max("value_date"))
+        .values_list("bill_id", "last")
+    )
+    years = policy("limitation_years", project_id=account.project_id)
     for bill in bills:
         sums = per_bill.get(bill.pk, {})
         open_amount = money(sums.get("open", ZERO))
@@ -118,6 +143,10 @@ def account_statement(account: Account, *, as_of: dt.date) -> Statement:
                 open=open_amount,
                 days_overdue=overdue,
                 replaces=bill.replaces.number if bill.replaces else None,
+                disputed=bill.pk in disputed,
+                limitation_ends=limitation_end(bill.due_date, last_paid.get(bill.pk), years)
+                if open_amount > 0
+                else None,
             )
         )
         if open_amount > 0:

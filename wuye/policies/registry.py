@@ -47,6 +47,7 @@ DEFAULTS = {
             "L1",
             "cap of a bill's late fee as a multiple of its principal (per fee item)",
         ),
+        PolicyDefault("limitation_years", "3", int, "X2", "limitation period per bill (years)"),
         PolicyDefault("courier_receipt_days", "3", int, "E1", "posting + N days = receipt"),
     ]
 }
