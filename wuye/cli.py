@@ -80,6 +80,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--signer", default="", help="who signed (X2)")
     p.add_argument("--relation", default="", help="the signer's relation to the client")
     p.add_argument("--method", default="hand", choices=["hand", "courier", "posted"])
+    p = command(bills_sub, "handover", _bills_handover, "an assistant signs for issued bills (A1)")
+    p.add_argument("--on", help="hand-over date (default today)")
+    p.add_argument("--by", required=True, help="the assistant who signs for them")
+    p.add_argument("--at", help="local time of signing, HH:MM (late after the project's time)")
+    p.add_argument("--project", help="project code (default: every project)")
+    p = command(bills_sub, "deliver", _bills_deliver, "log a delivery attempt (B1, C1)")
+    p.add_argument("number")
+    p.add_argument("--on", help="date (default today)")
+    p.add_argument("--signed-by", dest="signed_by", help="who signed for it (X2)")
+    p.add_argument("--relation", default="", help="the signer's relation to the client")
+    p.add_argument("--failed", help="nobody_present, contact_absent, refused, wrong_address")
+    p.add_argument("--note", default="")
+    p = command(bills_sub, "deliveries", _bills_deliveries, "bills to deliver, with flags (C1)")
+    p.add_argument("--on", help="date (default today)")
+    p.add_argument("--project", help="project code")
+    p = command(bills_sub, "courier", _bills_courier, "send a bill by EMS/courier (E3)")
+    p.add_argument("number")
+    p.add_argument("--carrier", required=True)
+    p.add_argument("--tracking", required=True)
+    p.add_argument("--posted", help="posting date (default today)")
+    p = command(bills_sub, "courier-delivered", _bills_courier_delivered,
+                "record the courier's delivery date (E1: the receipt date)")  # fmt: skip
+    p.add_argument("number")
+    p.add_argument("--on", help="delivery date (default today)")
+    p = command(bills_sub, "courier-settle", _bills_courier_settle,
+                "postings without a delivery record count as received after N days (E1)")  # fmt: skip
+    p.add_argument("--as-of", dest="as_of", help="default today")
+    p = command(bills_sub, "delivery-rate", _bills_delivery_rate, "same-day delivery rate (B1)")
+    p.add_argument("--from", dest="start", required=True)
+    p.add_argument("--until", required=True)
+    p.add_argument("--project", help="project code")
     p = command(bills_sub, "dispute", _bills_dispute, "open or resolve a client's dispute (D2)")
     p.add_argument("number")
     p.add_argument("--on", help="date (default today)")
@@ -328,6 +359,108 @@ def _bills_issue(args) -> int:
         for s in r.sample:
             text += f"\n  {r.project} {s['unit']}: {s['total']}"
     return _emit(args, data, text + f"\n({seconds} s)")
+
+
+def _bills_handover(args) -> int:
+    import datetime as dt
+
+    from wuye.billing.delivery import handover_bills
+
+    at = None
+    if args.at:
+        try:
+            at = dt.time.fromisoformat(args.at)
+        except ValueError:
+            raise WuyeError("invalid_time", f"--at: '{args.at}' is not a time (HH:MM)",
+                            f"--at：「{args.at}」不是時間（HH:MM）") from None  # fmt: skip
+    batches = handover_bills(on=_date(args, "on"), signed_by=args.by, actor=_actor(args),
+                             project_code=args.project, at=at)  # fmt: skip
+    data = {"handovers": [
+        {"project": b.project.code, "on": b.handed_over_on, "signed_by": b.signed_by,
+         "bills": b.bills.count(), "late": b.late} for b in batches
+    ]}  # fmt: skip
+    text = (
+        "\n".join(
+            f"{h['project']}: {h['bills']} bills signed for by {h['signed_by']} on {h['on']}"
+            + (" (late, A1)" if h["late"] else "")
+            for h in data["handovers"]
+        )
+        or "nothing to sign for"
+    )
+    return _emit(args, data, text)
+
+
+def _bills_deliver(args) -> int:
+    from wuye.billing.delivery import record_delivery
+
+    attempt = record_delivery(
+        number=args.number, on=_date(args, "on"), staff=_actor(args), signed_by=args.signed_by,
+        relation=args.relation, failed=args.failed, note=args.note,
+    )  # fmt: skip
+    bill = attempt.bill
+    bill.refresh_from_db()
+    data = {"bill": bill.number, "attempted_on": attempt.attempted_on, "result": attempt.result,
+            "receipt_date": bill.receipt_date, "due_date": bill.due_date}  # fmt: skip
+    text = f"{bill.number}: {attempt.result}"
+    if bill.receipt_date:
+        text += f", received {bill.receipt_date}, due {bill.due_date or '-'}"
+    return _emit(args, data, text)
+
+
+def _bills_deliveries(args) -> int:
+    from wuye.billing.delivery import delivery_worklist
+    from wuye.output import table
+
+    on = _date(args, "on")
+    rows = delivery_worklist(on=on, project_code=args.project)
+    text = table(
+        ["bill", "unit", "signed for", "attempts", "last result", "flag"],
+        [[r["bill"], r["unit"], r["handed_over_on"], r["attempts"], r["last_result"] or "",
+          "send by courier (E3)" if r["send_by_courier"]
+          else "undelivered (C1)" if r["undelivered_end_of_day"] else ""] for r in rows],
+        right={3},
+    )  # fmt: skip
+    return _emit(args, {"on": on, "deliveries": rows}, text)
+
+
+def _bills_courier(args) -> int:
+    from wuye.billing.delivery import dispatch_courier
+
+    d = dispatch_courier(number=args.number, carrier=args.carrier, tracking=args.tracking,
+                         posted_on=_date(args, "posted"), actor=_actor(args))  # fmt: skip
+    data = {"bill": args.number, "carrier": d.carrier, "tracking": d.tracking_number,
+            "posted_on": d.posted_on}  # fmt: skip
+    return _emit(args, data, f"{args.number}: posted {d.posted_on} by {d.carrier} "
+                             f"{d.tracking_number}")  # fmt: skip
+
+
+def _bills_courier_delivered(args) -> int:
+    from wuye.billing.delivery import record_courier_delivery
+
+    bill = record_courier_delivery(number=args.number, delivered_on=_date(args, "on"),
+                                   actor=_actor(args))  # fmt: skip
+    return _emit(args, _bill_dict(bill),
+                 f"{bill.number} received {bill.receipt_date}, due {bill.due_date or '-'}")  # fmt: skip
+
+
+def _bills_courier_settle(args) -> int:
+    from wuye.billing.delivery import settle_courier_receipts
+
+    done = settle_courier_receipts(as_of=_date(args, "as_of"), actor=_actor(args))
+    return _emit(args, {"received": done},
+                 f"{len(done)} courier postings counted as received" if done else "nothing to settle")  # fmt: skip
+
+
+def _bills_delivery_rate(args) -> int:
+    from wuye.billing.delivery import same_day_delivery_rate
+    from wuye.dates import parse_date
+
+    result = same_day_delivery_rate(start=parse_date(args.start, field="--from"),
+                                    until=parse_date(args.until, field="--until"),
+                                    project_code=args.project)  # fmt: skip
+    lines = [f"{kind[:-1]} {name}: {v['same_day']}/{v['bills']} same day ({v['rate']})"
+             for kind in ("projects", "assistants") for name, v in result[kind].items()]  # fmt: skip
+    return _emit(args, result, "\n".join(lines) or "no hand-overs in that range")
 
 
 def _bills_dispute(args) -> int:

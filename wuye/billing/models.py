@@ -267,3 +267,49 @@ class Dispute(models.Model):
                 fields=["bill"], condition=Q(resolved_on__isnull=True), name="one_open_dispute"
             )
         ]
+
+
+class HandOver(models.Model):
+    """Rule A1: a customer-service assistant signs for a batch of bills from finance."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT)
+    handed_over_on = models.DateField()
+    signed_by = models.CharField(max_length=150, help_text="the assistant who signed for it")
+    signed_at = models.TimeField(null=True, blank=True, help_text="local time of signing")
+    late = models.BooleanField(default=False, help_text="signed after the project's time (A1)")
+    bills = models.ManyToManyField(Bill, related_name="handovers")
+    actor = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+
+
+class DeliveryAttempt(models.Model):
+    """Rules B1, C1, X2: each attempt to hand a bill to the designated contact."""
+
+    class Result(models.TextChoices):
+        SIGNED = "signed", "已簽收"
+        NOBODY = "nobody_present", "無人"
+        CONTACT_ABSENT = "contact_absent", "負責人不在"
+        REFUSED = "refused", "拒收"
+        WRONG_ADDRESS = "wrong_address", "地址錯誤"
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="delivery_attempts")
+    attempted_on = models.DateField()
+    staff = models.CharField(max_length=150)
+    result = models.CharField(max_length=20, choices=Result.choices)
+    signer = models.CharField(max_length=200, blank=True)
+    signer_relation = models.CharField(max_length=60, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+
+class CourierDispatch(models.Model):
+    """Rule E3: a bill the client could not be reached for goes by EMS/courier; the
+    recorded delivery (or posting + N days, E1) is its receipt date; evidence for X2."""
+
+    bill = models.OneToOneField(Bill, on_delete=models.PROTECT, related_name="courier")
+    carrier = models.CharField(max_length=60)
+    tracking_number = models.CharField(max_length=60)
+    posted_on = models.DateField()
+    delivered_on = models.DateField(null=True, blank=True)
+    actor = models.CharField(max_length=150)
+    created_at = models.DateTimeField()

@@ -48,6 +48,9 @@ DEFAULTS = {
             "cap of a bill's late fee as a multiple of its principal (per fee item)",
         ),
         PolicyDefault("limitation_years", "3", int, "X2", "limitation period per bill (years)"),
+        PolicyDefault(
+            "courier_after_days", "5", int, "E1/E3", "undelivered this long after hand-over → EMS"
+        ),
         PolicyDefault("courier_receipt_days", "3", int, "E1", "posting + N days = receipt"),
     ]
 }
