@@ -160,8 +160,12 @@ def settle_courier_receipts(*, as_of: dt.date, actor: str) -> list[str]:
     pending = CourierDispatch.objects.filter(
         delivered_on__isnull=True, bill__receipt__isnull=True, bill__status=Bill.Status.ISSUED
     ).select_related("bill")
+    days_by_project: dict[int, int] = {}
     for dispatch in pending.order_by("posted_on", "id"):
-        days = policy("courier_receipt_days", project_id=dispatch.bill.project_id)
+        project_id = dispatch.bill.project_id
+        if project_id not in days_by_project:
+            days_by_project[project_id] = policy("courier_receipt_days", project_id=project_id)
+        days = days_by_project[project_id]
         deemed = dispatch.posted_on + dt.timedelta(days=days)
         if deemed <= as_of:
             record_bill_receipt(
@@ -213,22 +217,22 @@ def same_day_delivery_rate(
 ) -> dict:
     """B1: of the bills signed for in [start, until], the share delivered (signed by the
     client) on the day of their hand-over, per project and per assistant."""
-    batches = HandOver.objects.filter(handed_over_on__range=(start, until)).select_related(
-        "project"
-    )
+    batches = HandOver.objects.filter(handed_over_on__range=(start, until))
     if project_code:
         batches = batches.filter(project__code=project_code)
+    links = HandOver.bills.through.objects.filter(handover__in=batches).values_list(
+        "bill_id", "handover__handed_over_on", "handover__project__code", "handover__signed_by"
+    )
     signed_on = dict(
-        DeliveryAttempt.objects.filter(result=DeliveryAttempt.Result.SIGNED).values_list(
-            "bill_id", "attempted_on"
-        )
+        DeliveryAttempt.objects.filter(
+            result=DeliveryAttempt.Result.SIGNED, bill__handovers__in=batches
+        ).values_list("bill_id", "attempted_on")
     )
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for batch in batches:
-        for bill_id in batch.bills.values_list("id", flat=True):
-            for key in (("project", batch.project.code), ("assistant", batch.signed_by)):
-                totals[key][0] += 1
-                totals[key][1] += signed_on.get(bill_id) == batch.handed_over_on
+    for bill_id, handed_over_on, project, assistant in links:
+        for key in (("project", project), ("assistant", assistant)):
+            totals[key][0] += 1
+            totals[key][1] += signed_on.get(bill_id) == handed_over_on
 
     def rate(total, same):
         return f"{same * 100 / total:.1f}%" if total else "-"

@@ -348,7 +348,9 @@ def void_bill(
             bill=bill, kind__in=[Entry.Kind.CHARGE, Entry.Kind.LATE_FEE], reversed_by__isnull=True
         )
         ledger.reverse_entries(list(debts), on=on, actor=actor, reason=f"D1 void: {reason}")
-        ledger.release_bill_allocations(bill, on=on, actor=actor, reason=f"D1 void: {reason}")
+        ledger.release_overallocated(
+            [bill.account_id], on=on, actor=actor, reason=f"D1 void: {reason}", bill_id=bill.pk
+        )
         Bill.objects.filter(pk=bill.pk).update(
             status=Bill.Status.VOID, void_reason=reason, voided_on=on, voided_by=actor
         )

@@ -326,26 +326,23 @@ class _Plan:
                 self.counts[kind].unchanged += 1
         return bool(fields)
 
-    def project(self, row: Row) -> Project | None:
-        code = row["project_code"]
-        found = self.projects.get(code)
-        if found is None and code not in self.failed["projects"]:
-            self.error(row, "project_code", f"unknown project '{code}'", f"找不到項目「{code}」")
+    def _known(self, row: Row, column: str, table: dict, kind: str, en: str, zh: str):
+        """The existing (or earlier in this file) row a key refers to, else an error; a
+        key whose own row was refused is not reported twice."""
+        code = row[column]
+        found = table.get(code)
+        if found is None and code not in self.failed[kind]:
+            self.error(row, column, f"unknown {en} '{code}'", f"找不到{zh}「{code}」")
         return found
+
+    def project(self, row: Row) -> Project | None:
+        return self._known(row, "project_code", self.projects, "projects", "project", "項目")
 
     def unit(self, row: Row) -> Unit | None:
-        code = row["unit_code"]
-        found = self.units.get(code)
-        if found is None and code not in self.failed["units"]:
-            self.error(row, "unit_code", f"unknown unit '{code}'", f"找不到單元「{code}」")
-        return found
+        return self._known(row, "unit_code", self.units, "units", "unit", "單元")
 
     def customer(self, row: Row) -> Customer | None:
-        code = row["customer_code"]
-        found = self.customers.get(code)
-        if found is None and code not in self.failed["customers"]:
-            self.error(row, "customer_code", f"unknown customer '{code}'", f"找不到客戶「{code}」")
-        return found
+        return self._known(row, "customer_code", self.customers, "customers", "customer", "客戶")
 
     def fee_item(self, row: Row) -> FeeItem | None:
         name = row["fee_item"]

@@ -29,6 +29,23 @@ def late_fee_first_by_account(account_ids: Iterable[int]) -> dict[int, bool]:
     return result
 
 
+def _transfer(
+    *, account_id, kind, bill_id, bill_line_id, fee_item_id, component, amount, on, actor, now,
+    reason,
+) -> list[Entry]:  # fmt: skip
+    """Two entries that move money between a debt and the account's unallocated side:
+    `amount` on the bill line, minus `amount` unallocated (the balance is unchanged)."""
+    common = dict(
+        account_id=account_id, kind=kind, entry_date=on, value_date=on, actor=actor,
+        created_at=now, reason=reason,
+    )  # fmt: skip
+    return [
+        Entry(bill_id=bill_id, bill_line_id=bill_line_id, fee_item_id=fee_item_id,
+              component=component, amount=amount, **common),
+        Entry(component="", amount=-amount, **common),
+    ]  # fmt: skip
+
+
 def apply_credit(account_ids: Iterable[int] | QuerySet, *, on: dt.date, actor: str) -> Decimal:
     """Use each account's credit for its open debts by rule P1 (overpayment → next bill).
 
@@ -51,26 +68,11 @@ def apply_credit(account_ids: Iterable[int] | QuerySet, *, on: dt.date, actor: s
             amount, debts[account_id], on=on, late_fee_first=order.get(account_id, True)
         )
         for a in allocations:
-            common = dict(
-                account_id=account_id,
-                kind=Entry.Kind.CREDIT_APPLIED,
-                entry_date=on,
-                value_date=on,
-                actor=actor,
-                created_at=now,
-                reason="P1: credit applied",
-            )
-            entries.append(
-                Entry(
-                    component=a.component,
-                    bill_id=a.bill_id,
-                    bill_line_id=a.bill_line_id,
-                    fee_item_id=a.fee_item_id,
-                    amount=-a.amount,
-                    **common,
-                )
-            )
-            entries.append(Entry(component="", amount=a.amount, **common))
+            entries += _transfer(
+                account_id=account_id, kind=Entry.Kind.CREDIT_APPLIED, bill_id=a.bill_id,
+                bill_line_id=a.bill_line_id, fee_item_id=a.fee_item_id, component=a.component,
+                amount=-a.amount, on=on, actor=actor, now=now, reason="P1: credit applied",
+            )  # fmt: skip
             applied += a.amount
     Entry.objects.bulk_create(entries, batch_size=2000)
     return applied
@@ -103,47 +105,41 @@ def reverse_entries(
     return Entry.objects.bulk_create(reversals)
 
 
-def release_bill_allocations(bill: Bill, *, on: dt.date, actor: str, reason: str) -> Decimal:
-    """Move what was paid on a bill's lines back to the account's credit (rule D1 void).
-
-    Call after its charges and late fees were reversed: each line component then sums to
-    minus what was allocated to it."""
-    rows = (
-        Entry.objects.filter(bill=bill)
-        .values("bill_line_id", "fee_item_id", "component")
-        .annotate(total=selectors._SUM)
-        .order_by("bill_line_id", "component")
-    )
+def _release(rows, *, on, actor, reason, account_id=None) -> tuple[list[Entry], Decimal]:
+    """Transfers of `amount` for grouped rows (bill, line, fee item, component, amount)."""
     now = timezone.now()
     entries: list[Entry] = []
-    released = ZERO
-    for row in rows:
-        total = money(row["total"])
-        if total >= 0:
-            continue
-        common = dict(
-            account_id=bill.account_id,
-            kind=Entry.Kind.ALLOCATION_RELEASED,
-            entry_date=on,
-            value_date=on,
-            actor=actor,
-            created_at=now,
-            reason=reason,
-        )
-        entries.append(
-            Entry(
-                bill_id=bill.pk,
-                bill_line_id=row["bill_line_id"],
-                fee_item_id=row["fee_item_id"],
-                component=row["component"],
-                amount=-total,
-                **common,
-            )
-        )
-        entries.append(Entry(component="", amount=total, **common))
-        released -= total
+    total = ZERO
+    for row, amount in rows:
+        entries += _transfer(
+            account_id=account_id or row["account_id"], kind=Entry.Kind.ALLOCATION_RELEASED,
+            bill_id=row["bill_id"], bill_line_id=row["bill_line_id"],
+            fee_item_id=row["fee_item_id"], component=row["component"], amount=amount, on=on,
+            actor=actor, now=now, reason=reason,
+        )  # fmt: skip
+        total += amount
     Entry.objects.bulk_create(entries)
-    return released
+    return entries, total
+
+
+def release_overallocated(
+    account_ids, *, on: dt.date, actor: str, reason: str, bill_id: int | None = None
+) -> Decimal:
+    """Where a debt holds more payment than it owes, move the excess back to the account's
+    credit: a voided bill once its charges are reversed (D1, pass `bill_id`), a late fee
+    corrected down after it was paid (L1)."""
+    rows = Entry.objects.filter(account_id__in=list(account_ids), bill_line__isnull=False)
+    if bill_id is not None:
+        rows = rows.filter(bill_id=bill_id)
+    rows = (
+        rows.values("account_id", "bill_id", "bill_line_id", "fee_item_id", "component")
+        .annotate(total=selectors._SUM)
+        .filter(total__lt=Decimal("-0.005"))
+        .order_by("bill_id", "bill_line_id", "component")
+    )
+    return _release(
+        [(row, -money(row["total"])) for row in rows], on=on, actor=actor, reason=reason
+    )[1]
 
 
 def release_void_bill_debts(account_id: int, *, on: dt.date, actor: str, reason: str) -> Decimal:
@@ -157,38 +153,11 @@ def release_void_bill_debts(account_id: int, *, on: dt.date, actor: str, reason:
         )
         .values("bill_id", "bill_line_id", "fee_item_id", "component")
         .annotate(total=selectors._SUM)
+        .filter(total__gt=Decimal("0.005"))
         .order_by("bill_id", "bill_line_id", "component")
     )
-    now = timezone.now()
-    entries: list[Entry] = []
-    moved = ZERO
-    for row in rows:
-        total = money(row["total"])
-        if total <= 0:
-            continue
-        common = dict(
-            account_id=account_id,
-            kind=Entry.Kind.ALLOCATION_RELEASED,
-            entry_date=on,
-            value_date=on,
-            actor=actor,
-            created_at=now,
-            reason=reason,
-        )
-        entries.append(
-            Entry(
-                bill_id=row["bill_id"],
-                bill_line_id=row["bill_line_id"],
-                fee_item_id=row["fee_item_id"],
-                component=row["component"],
-                amount=-total,
-                **common,
-            )
-        )
-        entries.append(Entry(component="", amount=total, **common))
-        moved += total
-    Entry.objects.bulk_create(entries)
-    return moved
+    rows = [(row, -money(row["total"])) for row in rows]
+    return -_release(rows, on=on, actor=actor, reason=reason, account_id=account_id)[1]
 
 
 def release_applied_credit(
@@ -202,76 +171,14 @@ def release_applied_credit(
         .filter(Q(kind=Entry.Kind.CREDIT_APPLIED) | Q(kind=Entry.Kind.ALLOCATION_RELEASED))
         .values("bill_id", "bill_line_id", "fee_item_id", "component", "bill__period_start")
         .annotate(total=selectors._SUM)
+        .filter(total__lt=Decimal("-0.005"))
         .order_by("-bill__period_start", "-bill_id", "bill_line_id", "component")
     )
-    now = timezone.now()
-    entries: list[Entry] = []
-    left = amount
+    takes, left = [], amount
     for row in rows:
-        applied = -money(row["total"])
-        if applied <= 0 or left <= 0:
-            continue
-        take = min(applied, left)
-        common = dict(
-            account_id=account_id,
-            kind=Entry.Kind.ALLOCATION_RELEASED,
-            entry_date=on,
-            value_date=on,
-            actor=actor,
-            created_at=now,
-            reason=reason,
-        )
-        entries.append(
-            Entry(
-                bill_id=row["bill_id"],
-                bill_line_id=row["bill_line_id"],
-                fee_item_id=row["fee_item_id"],
-                component=row["component"],
-                amount=take,
-                **common,
-            )
-        )
-        entries.append(Entry(component="", amount=-take, **common))
+        if left <= 0:
+            break
+        take = min(-money(row["total"]), left)
+        takes.append((row, take))
         left -= take
-    Entry.objects.bulk_create(entries)
-    return amount - left
-
-
-def release_overallocated(account_ids, *, on: dt.date, actor: str, reason: str) -> Decimal:
-    """Where a debt now holds more payment than it owes (a late fee corrected down after
-    it was paid, L1), move the excess back to the account's credit."""
-    rows = (
-        Entry.objects.filter(account_id__in=list(account_ids), bill_line__isnull=False)
-        .values("account_id", "bill_id", "bill_line_id", "fee_item_id", "component")
-        .annotate(total=selectors._SUM)
-        .filter(total__lt=Decimal("-0.005"))
-        .order_by()
-    )
-    now = timezone.now()
-    entries: list[Entry] = []
-    released = ZERO
-    for row in rows:
-        excess = -money(row["total"])
-        common = dict(
-            account_id=row["account_id"],
-            kind=Entry.Kind.ALLOCATION_RELEASED,
-            entry_date=on,
-            value_date=on,
-            actor=actor,
-            created_at=now,
-            reason=reason,
-        )
-        entries.append(
-            Entry(
-                bill_id=row["bill_id"],
-                bill_line_id=row["bill_line_id"],
-                fee_item_id=row["fee_item_id"],
-                component=row["component"],
-                amount=excess,
-                **common,
-            )
-        )
-        entries.append(Entry(component="", amount=-excess, **common))
-        released += excess
-    Entry.objects.bulk_create(entries)
-    return released
+    return _release(takes, on=on, actor=actor, reason=reason, account_id=account_id)[1]
