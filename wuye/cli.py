@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import os
 import sys
 import time
@@ -186,7 +187,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("unit")
     p.add_argument("--as-of", dest="as_of", help="statement date (default today)")
     p.add_argument("--account", help="account code (default: the unit's payer on that date)")
+
+    groups = {"bills": bills_sub, "payments": pay_sub, "late-fees": fees_sub, "accounts": acc_sub}
+
+    def group(name: str, help_text: str):
+        """A command group (`wuye NAME ACTION`) that app CLI modules add actions to."""
+        if name not in groups:
+            parent = sub.add_parser(name, help=help_text)
+            groups[name] = parent.add_subparsers(
+                dest=f"{name}_command", metavar="ACTION", parser_class=_Parser
+            )
+            parent.set_defaults(handler=lambda args: _missing_action(parent))
+        return groups[name]
+
+    # each app's commands live beside it, in <app>/cli.py: register(group, command)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(group, command)
     return parser
+
+
+COMMAND_MODULES = [
+    "wuye.dunning.cli",
+]
 
 
 def _missing_action(parser):

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "wuye.ledger",
     "wuye.payments",
     "wuye.imports",
+    "wuye.dunning",
 ]
 
 MIDDLEWARE: list[str] = []

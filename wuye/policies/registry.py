@@ -52,5 +52,15 @@ DEFAULTS = {
             "courier_after_days", "5", int, "E1/E3", "undelivered this long after hand-over → EMS"
         ),
         PolicyDefault("courier_receipt_days", "3", int, "E1", "posting + N days = receipt"),
+        PolicyDefault(
+            "notice_courier_after_days",
+            "1",
+            int,
+            "E2/E3",
+            "a notice still undelivered this long after hand-over → EMS/courier",
+        ),
+        PolicyDefault(
+            "limitation_warning_days", "90", int, "X2", "report debts this close to expiry"
+        ),
     ]
 }

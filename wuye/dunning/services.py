@@ -1,0 +1,561 @@
+"""The dunning run (E2, G1) and the F1 reconciliation of notices with payments.
+
+A run has two phases (STYLE §6): `propose_run` computes, per account, the next step of
+its policy (the pure `ladder.next_step`) and stores it as a proposal that staff may trim;
+`execute_run` recomputes each remaining line under the project's run lock and writes
+only what still holds, so a rerun or an overlapping run adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from wuye.billing import numbers
+from wuye.dunning import ladder
+from wuye.dunning import selectors as sel
+from wuye.dunning.models import (
+    DELIVERED_ACTIONS,
+    Action,
+    Contact,
+    DunningRun,
+    DunningStep,
+    Episode,
+    Exclusion,
+    Notice,
+    NoticeLine,
+    ProposalLine,
+    RunMark,
+)
+from wuye.errors import NotFound, WuyeError
+from wuye.ledger.late_fee_run import run_late_fees
+from wuye.ledger.models import Entry
+from wuye.money import ZERO, money
+from wuye.properties.models import Account, Project
+from wuye.workdays.services import next_working_day
+
+
+def to_ladder(step: DunningStep) -> ladder.Step:
+    return ladder.Step(
+        position=step.position,
+        days_overdue=step.days_overdue,
+        gap_days=step.gap_days,
+        min_arrears=step.min_arrears,
+        min_age_days=step.min_age_days,
+        without_result=step.without_result,
+        repeat_every_days=step.repeat_every_days,
+        waits_for_delivery=step.action in DELIVERED_ACTIONS,
+    )
+
+
+@dataclass
+class Candidate:
+    account_id: int
+    project_id: int
+    step: DunningStep | None
+    arrears: sel.Arrears
+    excluded_reason: str = ""
+    reason: str = ""
+
+
+def _projects(project_code: str | None) -> list[Project]:
+    projects = Project.objects.order_by("code")
+    if project_code:
+        projects = projects.filter(code=project_code)
+        if not projects.exists():
+            raise NotFound("project", project_code)
+    return list(projects)
+
+
+def _refuse_earlier(projects: list[Project], as_of: dt.date, *, lock: bool) -> None:
+    """A run for a date earlier than the project's latest executed run is refused."""
+    ids = [p.pk for p in projects]
+    if lock:
+        RunMark.objects.bulk_create([RunMark(project_id=i) for i in ids], ignore_conflicts=True)
+        marks = RunMark.objects.select_for_update().filter(project_id__in=ids).order_by("project")
+    else:
+        marks = RunMark.objects.filter(project_id__in=ids)
+    codes = {p.pk: p.code for p in projects}
+    for mark in marks:
+        if mark.last_as_of and as_of < mark.last_as_of:
+            raise WuyeError(
+                "run_before_latest",
+                f"project {codes[mark.project_id]}: a run for {mark.last_as_of} was already "
+                f"executed; {as_of} is earlier",
+                f"項目 {codes[mark.project_id]} 已執行 {mark.last_as_of} 的催繳，不能執行較早的 {as_of}",
+            )
+
+
+def _candidates(
+    projects: list[Project], as_of: dt.date, account_ids: list[int] | None = None
+) -> tuple[list[Candidate], dict[int, sel.Arrears]]:
+    """Per account in arrears: the step E2 allows today, or why none (pure decision)."""
+    project_ids = [p.pk for p in projects]
+    arrears = sel.arrears_by_account(as_of=as_of, project_ids=project_ids, account_ids=account_ids)
+    chased = [a for a in arrears.values() if a.oldest_due is not None]
+    ids = [a.account_id for a in chased]
+    terms = sel.contract_terms(ids, as_of)
+    policies = sel.policies_by_code()
+    sent = sel.live_notices(ids)
+    paused = sel.active_exclusions(as_of).filter(project_id__in=project_ids)
+    paused_projects = {e.project_id: e.reason for e in paused.filter(scope=Exclusion.Scope.PROJECT)}
+    paused_segments = {
+        (e.project_id, e.segment): e.reason for e in paused.filter(scope=Exclusion.Scope.SEGMENT)
+    }
+    paused_accounts = {e.account_id: e.reason for e in paused.filter(scope=Exclusion.Scope.ACCOUNT)}
+    needs_payments = any(s.without_result for p in policies.values() for s in p.steps.all())
+    last_paid = {}
+    if needs_payments and ids:
+        last_paid = dict(
+            Entry.objects.filter(account_id__in=ids, kind=Entry.Kind.PAYMENT)
+            .values("account_id")
+            .annotate(last=Max("value_date"))
+            .values_list("account_id", "last")
+        )
+    result = []
+    for item in chased:
+        segment, code = terms.get(item.account_id, ("", ""))
+        policy = sel.policy_for(segment, code, policies)
+        candidate = Candidate(item.account_id, item.project_id, None, item)
+        if policy is None:
+            continue  # no policy for this segment: not chased by a run
+        if item.arrears < policy.min_amount:
+            continue
+        steps = list(policy.steps.all())
+        decision = ladder.next_step(
+            [to_ladder(s) for s in steps],
+            [ladder.Sent(n.level, n.issued_on, n.settled_on) for n in sent[item.account_id]],
+            ladder.Facts(item.arrears, item.oldest_due, last_paid.get(item.account_id)),
+            as_of,
+        )
+        candidate.reason = decision.reason
+        if decision.position is None:
+            continue
+        candidate.step = next(s for s in steps if s.position == decision.position)
+        candidate.excluded_reason = (
+            paused_projects.get(item.project_id)
+            or paused_segments.get((item.project_id, segment))
+            or paused_accounts.get(item.account_id)
+            or ""
+        )
+        result.append(candidate)
+    return result, arrears
+
+
+def propose_run(*, as_of: dt.date, actor: str, project_code: str | None = None) -> DunningRun:
+    """Phase one: store what a run for `as_of` would do, one line per account."""
+    projects = _projects(project_code)
+    _refuse_earlier(projects, as_of, lock=False)
+    with transaction.atomic():
+        run = DunningRun.objects.create(
+            as_of=as_of,
+            project=projects[0] if project_code else None,
+            proposed_by=actor,
+            proposed_at=timezone.now(),
+        )
+        candidates, _ = _candidates(projects, as_of)
+        ProposalLine.objects.bulk_create(
+            [
+                ProposalLine(
+                    run=run,
+                    project_id=c.project_id,
+                    account_id=c.account_id,
+                    step=c.step,
+                    arrears=c.arrears.arrears,
+                    oldest_due=c.arrears.oldest_due,
+                    days_overdue=ladder.days_overdue(c.arrears.oldest_due, as_of),
+                    excluded=bool(c.excluded_reason),
+                    exclude_reason=f"paused: {c.excluded_reason}" if c.excluded_reason else "",
+                    excluded_by="system" if c.excluded_reason else "",
+                )
+                for c in candidates
+            ],
+            batch_size=2000,
+        )
+    return run
+
+
+def get_run(run_id: int | str) -> DunningRun:
+    try:
+        return DunningRun.objects.select_related("project").get(pk=int(run_id))
+    except (ValueError, DunningRun.DoesNotExist):
+        raise NotFound("proposal", str(run_id)) from None
+
+
+def exclude_from_run(*, run_id: int | str, unit_code: str, reason: str, actor: str) -> int:
+    """Staff trim a proposal: the account's line is kept, marked excluded with the reason."""
+    if not reason.strip():
+        raise WuyeError("reason_required", "--reason is required", "須填寫原因")
+    run = get_run(run_id)
+    if run.status != DunningRun.Status.PROPOSED:
+        raise WuyeError(
+            "run_not_open",
+            f"proposal {run.pk} is {run.status}",
+            f"建議 {run.pk} 已{run.get_status_display()}",
+        )
+    lines = ProposalLine.objects.filter(run=run, account__unit__code=unit_code)
+    if not lines.exists():
+        lines = ProposalLine.objects.filter(run=run, account__code=unit_code)
+    count = lines.update(excluded=True, exclude_reason=reason, excluded_by=actor)
+    if not count:
+        raise WuyeError(
+            "not_in_proposal",
+            f"no account of unit {unit_code} in proposal {run.pk}",
+            f"建議 {run.pk} 中沒有單位 {unit_code} 的帳戶",
+        )
+    return count
+
+
+def execute_run(*, run_id: int | str, actor: str) -> DunningRun:
+    """Phase two: under the run lock of each project, recompute every line that was not
+    excluded and issue what still holds (E2); then close finished episodes."""
+    with transaction.atomic():
+        run = DunningRun.objects.select_for_update().get(pk=get_run(run_id).pk)
+        if run.status != DunningRun.Status.PROPOSED:
+            raise WuyeError(
+                "run_not_open",
+                f"proposal {run.pk} is already {run.status}",
+                f"建議 {run.pk} 已{run.get_status_display()}",
+            )
+        projects = [run.project] if run.project_id else list(Project.objects.order_by("code"))
+        _refuse_earlier(projects, run.as_of, lock=True)
+        for project in projects:  # L1: notices state the late fee so far
+            run_late_fees(project=project, as_of=run.as_of, actor=actor)
+        reconcile_notices(project_ids=[p.pk for p in projects], on=run.as_of, actor=actor)
+        lines = list(run.lines.filter(excluded=False).select_related("step"))
+        by_account = {line.account_id: line for line in lines}
+        fresh, _ = _candidates(projects, run.as_of, list(by_account) or [-1])
+        issue = []
+        for candidate in fresh:
+            line = by_account[candidate.account_id]
+            if candidate.excluded_reason:
+                line.outcome = f"paused: {candidate.excluded_reason}"
+            elif candidate.step.pk != line.step_id:
+                line.outcome = f"changed since proposal: {candidate.reason}"
+            else:
+                issue.append(candidate)
+                line.outcome = "issued"
+        for line in lines:
+            if not line.outcome:
+                line.outcome = "nothing due any more"
+        ProposalLine.objects.bulk_update(lines, ["outcome"], batch_size=2000)
+        created = _issue(issue, on=run.as_of, run=run, actor=actor)
+        closed = close_finished_episodes(
+            project_ids=[p.pk for p in projects], on=run.as_of, arrears=None
+        )
+        RunMark.objects.filter(project__in=projects).update(last_as_of=run.as_of)
+        run.status = DunningRun.Status.EXECUTED
+        run.executed_by = actor
+        run.executed_at = timezone.now()
+        run.notices_created = created
+        run.episodes_closed = closed
+        run.save(update_fields=["status", "executed_by", "executed_at", "notices_created",
+                                "episodes_closed"])  # fmt: skip
+    return run
+
+
+def run_dunning(
+    *, as_of: dt.date, actor: str, project_code: str | None = None, dry_run: bool = False
+) -> DunningRun:
+    """Propose and execute in one (the scheduler's entry); a dry run writes nothing."""
+    with transaction.atomic():
+        run = propose_run(as_of=as_of, actor=actor, project_code=project_code)
+        if dry_run:
+            lines = list(run.lines.select_related("account__unit", "step", "project"))
+            run._dry_lines = lines
+            transaction.set_rollback(True)
+            return run
+        return execute_run(run_id=run.pk, actor=actor)
+
+
+def _pay_by(project: Project, on: dt.date, days: int) -> dt.date:
+    return next_working_day(on + dt.timedelta(days=days), calendar=project.workday_calendar)
+
+
+def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, actor: str) -> int:
+    """Write the notices (numbered per project and year) with the amounts they state."""
+    if not candidates:
+        return 0
+    ids = [c.account_id for c in candidates]
+    open_episodes = dict(
+        Episode.objects.filter(account_id__in=ids, closed_on__isnull=True).values_list(
+            "account_id", "id"
+        )
+    )
+    Episode.objects.bulk_create(
+        [
+            Episode(account_id=c.account_id, opened_on=on, oldest_due=c.arrears.oldest_due)
+            for c in candidates
+            if c.account_id not in open_episodes
+        ],
+        batch_size=2000,
+    )
+    open_episodes = dict(
+        Episode.objects.filter(account_id__in=ids, closed_on__isnull=True).values_list(
+            "account_id", "id"
+        )
+    )
+    bill_ids = set().union(*(c.arrears.bills for c in candidates))
+    items = sel.notice_items(ids, bill_ids, on)
+    projects = {p.pk: p for p in Project.objects.filter(pk__in={c.project_id for c in candidates})}
+    by_project: dict[int, list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        by_project[c.project_id].append(c)
+    now = timezone.now()
+    created = 0
+    for project_id, group in sorted(by_project.items()):
+        project = projects[project_id]
+        base = numbers.reserve(f"notice:{project.code}:{on.year}", len(group))
+        notices, line_sets = [], []
+        for offset, c in enumerate(sorted(group, key=lambda c: c.account_id), start=1):
+            lines = items.get(c.account_id, {})
+            principal = money(sum((v[0] for v in lines.values()), ZERO))
+            late_fee = money(sum((v[1] for v in lines.values()), ZERO))
+            is_task = c.step.action not in DELIVERED_ACTIONS
+            notices.append(
+                Notice(
+                    number=numbers.format_number(project.code, f"N{on.year}", base + offset, 6),
+                    project=project,
+                    account_id=c.account_id,
+                    episode_id=open_episodes[c.account_id],
+                    run=run,
+                    step=c.step,
+                    level=c.step.position,
+                    action=c.step.action,
+                    issued_on=on,
+                    status=Notice.Status.OPEN if is_task else Notice.Status.ISSUED,
+                    principal=principal,
+                    late_fee=late_fee,
+                    total=principal + late_fee,
+                    pay_by=None if is_task else _pay_by(project, on, c.step.pay_within_days),
+                    settled_on=on if is_task else None,
+                    actor=actor,
+                    created_at=now,
+                )
+            )
+            line_sets.append(lines)
+        Notice.objects.bulk_create(notices, batch_size=2000)
+        _write_lines(notices, line_sets)
+        created += len(notices)
+    return created
+
+
+def _write_lines(notices: list[Notice], line_sets: list[dict]) -> None:
+    from wuye.billing.models import Bill
+
+    bill_ids = {bill_id for lines in line_sets for bill_id, _ in lines}
+    bills = dict(
+        Bill.objects.filter(pk__in=bill_ids).values_list("pk", "period_start")
+    ) if len(bill_ids) < 5000 else None  # fmt: skip
+    dues = {}
+    if bills is None:
+        bills, ids = {}, sorted(bill_ids)
+        for start in range(0, len(ids), 5000):
+            for pk, period, due in Bill.objects.filter(
+                pk__in=ids[start : start + 5000]
+            ).values_list("pk", "period_start", "due_date"):
+                bills[pk], dues[pk] = period, due
+    else:
+        dues = dict(Bill.objects.filter(pk__in=bill_ids).values_list("pk", "due_date"))
+    NoticeLine.objects.bulk_create(
+        [
+            NoticeLine(
+                notice=notice,
+                bill_id=bill_id,
+                fee_item_id=fee_item_id,
+                period_start=bills[bill_id],
+                due_date=dues[bill_id],
+                principal=amounts[0],
+                late_fee=amounts[1],
+            )
+            for notice, lines in zip(notices, line_sets, strict=True)
+            for (bill_id, fee_item_id), amounts in sorted(lines.items())
+        ],
+        batch_size=5000,
+    )
+
+
+def close_finished_episodes(
+    *, project_ids: list[int] | None = None, account_ids: list[int] | None = None,
+    on: dt.date, arrears: dict | None,
+) -> int:  # fmt: skip
+    """E2: an episode ends when nothing of the account is overdue; the next overdue bill
+    starts the ladder again at the 1st."""
+    episodes = Episode.objects.filter(closed_on__isnull=True)
+    if project_ids is not None:
+        episodes = episodes.filter(account__project_id__in=project_ids)
+    if account_ids is not None:
+        episodes = episodes.filter(account_id__in=account_ids)
+    open_ids = list(episodes.values_list("account_id", flat=True))
+    if not open_ids:
+        return 0
+    if arrears is None:
+        arrears = {}
+        pids = list(
+            Account.objects.filter(pk__in=open_ids).values_list("project_id", flat=True).distinct()
+        )
+        for start in range(0, len(open_ids), 5000):
+            arrears.update(
+                sel.arrears_by_account(
+                    as_of=on, project_ids=pids, account_ids=open_ids[start : start + 5000]
+                )
+            )
+    done = [a for a in open_ids if not (a in arrears and arrears[a].any_overdue)]
+    count = 0
+    for start in range(0, len(done), 5000):
+        count += Episode.objects.filter(
+            account_id__in=done[start : start + 5000], closed_on__isnull=True
+        ).update(closed_on=on, close_reason="nothing overdue (E2)")
+    return count
+
+
+# --- F1: a payment is seen at once by every notice -----------------------------------
+
+
+def reconcile_notices(
+    *, on: dt.date, actor: str, project_ids: list[int] | None = None,
+    account_ids: list[int] | None = None,
+) -> dict[str, list[str]]:  # fmt: skip
+    """F1: a notice not yet delivered or posted whose items were meanwhile paid in full is
+    cancelled with the reason; one whose amounts a part payment lowered is voided and
+    reissued at the same level with the new amounts (not a repeated level)."""
+    pending = Notice.objects.filter(status=Notice.Status.ISSUED)
+    if project_ids is not None:
+        pending = pending.filter(project_id__in=project_ids)
+    if account_ids is not None:
+        pending = pending.filter(account_id__in=account_ids)
+    pending = list(pending.select_related("project", "step").prefetch_related("lines"))
+    result: dict[str, list[str]] = {"cancelled": [], "reissued": []}
+    if not pending:
+        return result
+    ids = sorted({n.account_id for n in pending})
+    bill_ids = {line.bill_id for n in pending for line in n.lines.all()}
+    items = sel.notice_items(ids, bill_ids, on)
+    now = timezone.now()
+    for notice in pending:
+        current = items.get(notice.account_id, {})
+        lines = {(ln.bill_id, ln.fee_item_id): ln for ln in notice.lines.all()}
+        still = {k: current[k] for k in lines if k in current and current[k][0] > 0}
+        if not still:
+            _end(
+                notice, Notice.Status.CANCELLED, on, "paid in full before delivery (F1)", actor, now
+            )
+            result["cancelled"].append(notice.number)
+            continue
+        changed = any(
+            k not in still or still[k][0] < ln.principal or still[k][1] < ln.late_fee
+            for k, ln in lines.items()
+        )
+        if not changed:
+            continue
+        _end(notice, Notice.Status.VOID, on, "amounts changed by a part payment (F1)", actor, now)
+        seq = numbers.reserve(f"notice:{notice.project.code}:{on.year}") + 1
+        principal = money(sum((v[0] for v in still.values()), ZERO))
+        late_fee = money(sum((v[1] for v in still.values()), ZERO))
+        reissue = Notice.objects.create(
+            number=numbers.format_number(notice.project.code, f"N{on.year}", seq, 6),
+            project=notice.project,
+            account_id=notice.account_id,
+            episode_id=notice.episode_id,
+            run=notice.run,
+            step=notice.step,
+            level=notice.level,
+            action=notice.action,
+            issued_on=on,
+            status=Notice.Status.ISSUED,
+            principal=principal,
+            late_fee=late_fee,
+            total=principal + late_fee,
+            pay_by=_pay_by(notice.project, on, notice.step.pay_within_days),
+            replaces=notice,
+            actor=actor,
+            created_at=now,
+        )
+        _write_lines([reissue], [still])
+        result["reissued"].append(reissue.number)
+    return result
+
+
+def _end(notice: Notice, status: str, on: dt.date, reason: str, actor: str, now) -> None:
+    Notice.objects.filter(pk=notice.pk).update(status=status, ended_on=on, end_reason=reason)
+    Contact.objects.create(
+        account_id=notice.account_id,
+        notice=notice,
+        channel=Contact.Channel.SYSTEM,
+        on=on,
+        staff=actor,
+        result=Contact.Result.CANCELLED
+        if status == Notice.Status.CANCELLED
+        else Contact.Result.VOIDED,
+        note=reason,
+        created_at=now,
+    )
+
+
+def pause_dunning(
+    *, scope: str, project_code: str, reason: str, starts_on: dt.date, actor: str,
+    ends_on: dt.date | None = None, segment: str = "", unit_code: str | None = None,
+    bill_number: str | None = None,
+) -> Exclusion:  # fmt: skip
+    """Exclusions and pauses at every level (project, segment, account, bill), each with
+    its reason and an optional end date."""
+    from wuye.billing.models import Bill
+
+    if not reason.strip():
+        raise WuyeError("reason_required", "--reason is required", "須填寫原因")
+    if scope not in Exclusion.Scope.values:
+        raise WuyeError(
+            "invalid_scope", f"scope: '{scope}' is not one of {', '.join(Exclusion.Scope.values)}",
+            f"範圍「{scope}」無效",
+        )  # fmt: skip
+    if ends_on and ends_on < starts_on:
+        raise WuyeError("invalid_date", "--until is before --from", "結束日早於開始日")
+    project = Project.objects.filter(code=project_code).first()
+    if project is None:
+        raise NotFound("project", project_code)
+    fields = {"project": project}
+    if scope == Exclusion.Scope.SEGMENT:
+        if not segment:
+            raise WuyeError("segment_required", "--segment is required", "須指定客戶類別")
+        fields["segment"] = segment
+    elif scope == Exclusion.Scope.ACCOUNT:
+        account = (
+            Account.objects.filter(project=project, unit__code=unit_code)
+            .order_by("-start_date")
+            .first()
+        )
+        if account is None:
+            raise NotFound("account of unit", str(unit_code))
+        fields["account"] = account
+    elif scope == Exclusion.Scope.BILL:
+        bill = Bill.objects.filter(number=bill_number, project=project).first()
+        if bill is None:
+            raise NotFound("bill", str(bill_number))
+        fields["bill"] = bill
+    return Exclusion.objects.create(
+        scope=scope, starts_on=starts_on, ends_on=ends_on, reason=reason, created_by=actor,
+        created_at=timezone.now(), **fields,
+    )  # fmt: skip
+
+
+def close_escalation(*, number: str, on: dt.date, note: str, actor: str) -> Notice:
+    """G1: an escalation is tracked until a supervisor or manager closes it."""
+    notice = Notice.objects.filter(number=number).first()
+    if notice is None:
+        raise NotFound("notice", number)
+    if notice.action != Action.ESCALATION or notice.status != Notice.Status.OPEN:
+        raise WuyeError(
+            "not_open_escalation", f"{number} is not an open escalation", f"{number} 不是未結的上報"
+        )
+    if not note.strip():
+        raise WuyeError("reason_required", "--note is required", "須填寫處理結果")
+    Notice.objects.filter(pk=notice.pk).update(
+        status=Notice.Status.CLOSED, ended_on=on, end_reason=f"{note} ({actor})"
+    )
+    notice.refresh_from_db()
+    return notice
