@@ -408,9 +408,14 @@ def close_finished_episodes(
     done = [a for a in open_ids if not (a in arrears and arrears[a].any_overdue)]
     count = 0
     for start in range(0, len(done), 5000):
-        count += Episode.objects.filter(
-            account_id__in=done[start : start + 5000], closed_on__isnull=True
-        ).update(closed_on=on, close_reason="nothing overdue (E2)")
+        chunk = done[start : start + 5000]
+        # G1: an escalation still open when the debt is paid closes with the episode
+        Notice.objects.filter(
+            account_id__in=chunk, episode__closed_on__isnull=True, status=Notice.Status.OPEN
+        ).update(status=Notice.Status.CLOSED, ended_on=on, end_reason="paid: nothing overdue")
+        count += Episode.objects.filter(account_id__in=chunk, closed_on__isnull=True).update(
+            closed_on=on, close_reason="nothing overdue (E2)"
+        )
     return count
 
 

@@ -112,7 +112,28 @@ def record_payment(
             late_fee_first=late_fee_first,
         )
         Entry.objects.bulk_create(payment_entries(payment, split))
+        notify_dunning({account.pk: on}, actor=actor)
     return payment
+
+
+def notify_dunning(paid_on: dict[int, dt.date], *, actor: str) -> None:
+    """F1: a payment is seen at once by dunning: notices not yet delivered for debts now
+    paid are cancelled or reissued with the new amounts, and an arrears episode with
+    nothing overdue any more ends (E2)."""
+    from wuye.dunning.models import Episode
+    from wuye.dunning.services import close_finished_episodes, reconcile_notices
+
+    involved = set(
+        Episode.objects.filter(account_id__in=list(paid_on), closed_on__isnull=True).values_list(
+            "account_id", flat=True
+        )
+    )
+    by_date: dict[dt.date, list[int]] = {}
+    for account_id in sorted(involved):
+        by_date.setdefault(paid_on[account_id], []).append(account_id)
+    for on, ids in sorted(by_date.items()):
+        reconcile_notices(on=on, actor=actor, account_ids=ids)
+        close_finished_episodes(account_ids=ids, on=on, arrears=None)
 
 
 ENTRY_FIELDS = [
@@ -247,6 +268,10 @@ def _record_chunk(specs: list[PaymentSpec], *, actor: str) -> int:
         )  # fmt: skip
     insert_rows(Payment, PAYMENT_FIELDS, payment_rows)
     insert_rows(Entry, ENTRY_FIELDS, entry_rows)
+    last_paid: dict[int, dt.date] = {}
+    for s in specs:
+        last_paid[s.account_id] = max(s.on, last_paid.get(s.account_id, s.on))
+    notify_dunning(last_paid, actor=actor)
     return len(payment_rows)
 
 
