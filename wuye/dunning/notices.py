@@ -59,9 +59,7 @@ def handover_notices(
         rows = rows.filter(project__code=project_code)
     with transaction.atomic():
         numbers = list(rows.order_by("number").values_list("number", flat=True))
-        Notice.objects.filter(number__in=numbers).update(
-            handed_over_on=on, handed_over_by=signed_by
-        )
+        rows.update(handed_over_on=on, handed_over_by=signed_by)
     return numbers
 
 

@@ -110,9 +110,9 @@ def _candidates(
     paused_accounts = {e.account_id: e.reason for e in paused.filter(scope=Exclusion.Scope.ACCOUNT)}
     needs_payments = any(s.without_result for p in policies.values() for s in p.steps.all())
     last_paid = {}
-    if needs_payments and ids:
-        last_paid = dict(
-            Entry.objects.filter(account_id__in=ids, kind=Entry.Kind.PAYMENT)
+    for start in range(0, len(ids) if needs_payments else 0, 5000):
+        last_paid.update(
+            Entry.objects.filter(account_id__in=ids[start : start + 5000], kind=Entry.Kind.PAYMENT)
             .values("account_id")
             .annotate(last=Max("value_date"))
             .values_list("account_id", "last")
@@ -229,7 +229,9 @@ def execute_run(*, run_id: int | str, actor: str) -> DunningRun:
         reconcile_notices(project_ids=[p.pk for p in projects], on=run.as_of, actor=actor)
         lines = list(run.lines.filter(excluded=False).select_related("step"))
         by_account = {line.account_id: line for line in lines}
-        fresh, _ = _candidates(projects, run.as_of, list(by_account) or [-1])
+        fresh, _ = _candidates(
+            projects, run.as_of, run.lines.filter(excluded=False).values("account_id")
+        )
         issue = []
         for candidate in fresh:
             line = by_account[candidate.account_id]
@@ -282,11 +284,7 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
     if not candidates:
         return 0
     ids = [c.account_id for c in candidates]
-    open_episodes = dict(
-        Episode.objects.filter(account_id__in=ids, closed_on__isnull=True).values_list(
-            "account_id", "id"
-        )
-    )
+    open_episodes = _open_episodes(ids)
     Episode.objects.bulk_create(
         [
             Episode(account_id=c.account_id, opened_on=on, oldest_due=c.arrears.oldest_due)
@@ -295,11 +293,7 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
         ],
         batch_size=2000,
     )
-    open_episodes = dict(
-        Episode.objects.filter(account_id__in=ids, closed_on__isnull=True).values_list(
-            "account_id", "id"
-        )
-    )
+    open_episodes = _open_episodes(ids)
     bill_ids = set().union(*(c.arrears.bills for c in candidates))
     items = sel.notice_items(ids, bill_ids, on)
     projects = {p.pk: p for p in Project.objects.filter(pk__in={c.project_id for c in candidates})}
@@ -345,31 +339,35 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
     return created
 
 
+def _open_episodes(account_ids: list[int]) -> dict[int, int]:
+    result = {}
+    for start in range(0, len(account_ids), 5000):
+        result.update(
+            Episode.objects.filter(
+                account_id__in=account_ids[start : start + 5000], closed_on__isnull=True
+            ).values_list("account_id", "id")
+        )
+    return result
+
+
 def _write_lines(notices: list[Notice], line_sets: list[dict]) -> None:
     from wuye.billing.models import Bill
 
-    bill_ids = {bill_id for lines in line_sets for bill_id, _ in lines}
-    bills = dict(
-        Bill.objects.filter(pk__in=bill_ids).values_list("pk", "period_start")
-    ) if len(bill_ids) < 5000 else None  # fmt: skip
-    dues = {}
-    if bills is None:
-        bills, ids = {}, sorted(bill_ids)
-        for start in range(0, len(ids), 5000):
-            for pk, period, due in Bill.objects.filter(
-                pk__in=ids[start : start + 5000]
-            ).values_list("pk", "period_start", "due_date"):
-                bills[pk], dues[pk] = period, due
-    else:
-        dues = dict(Bill.objects.filter(pk__in=bill_ids).values_list("pk", "due_date"))
+    ids = sorted({bill_id for lines in line_sets for bill_id, _ in lines})
+    bills: dict[int, tuple] = {}
+    for offset in range(0, len(ids), 5000):
+        for pk, period, due in Bill.objects.filter(pk__in=ids[offset : offset + 5000]).values_list(
+            "pk", "period_start", "due_date"
+        ):
+            bills[pk] = (period, due)
     NoticeLine.objects.bulk_create(
         [
             NoticeLine(
                 notice=notice,
                 bill_id=bill_id,
                 fee_item_id=fee_item_id,
-                period_start=bills[bill_id],
-                due_date=dues[bill_id],
+                period_start=bills[bill_id][0],
+                due_date=bills[bill_id][1],
                 principal=amounts[0],
                 late_fee=amounts[1],
             )
