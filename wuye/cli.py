@@ -187,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("unit")
     p.add_argument("--as-of", dest="as_of", help="statement date (default today)")
     p.add_argument("--account", help="account code (default: the unit's payer on that date)")
+    p = command(acc_sub, "limitation", _accounts_limitation,
+                "debts whose limitation period ends soon or has ended (X2)")  # fmt: skip
+    p.add_argument("--as-of", dest="as_of", help="report date (default today)")
+    p.add_argument("--project", help="project code (default: every project)")
+    p.add_argument(
+        "--within", type=int, help="days ahead (default: policy limitation_warning_days, 90)"
+    )
 
     groups = {"bills": bills_sub, "payments": pay_sub, "late-fees": fees_sub, "accounts": acc_sub}
 
@@ -208,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMAND_MODULES = [
     "wuye.dunning.cli",
+    "wuye.approvals.cli",
+    "wuye.documents.cli",
 ]
 
 
@@ -438,8 +447,8 @@ def _bills_deliveries(args) -> int:
     text = table(
         ["bill", "unit", "signed for", "attempts", "last result", "flag"],
         [[r["bill"], r["unit"], r["handed_over_on"], r["attempts"], r["last_result"] or "",
-          "send by courier (E3)" if r["send_by_courier"]
-          else "undelivered (C1)" if r["undelivered_end_of_day"] else ""] for r in rows],
+          r["cancelled"] or ("send by courier (E3)" if r["send_by_courier"]
+          else "undelivered (C1)" if r["undelivered_end_of_day"] else "")] for r in rows],
         right={3},
     )  # fmt: skip
     return _emit(args, {"on": on, "deliveries": rows}, text)
@@ -834,6 +843,22 @@ def _accounts_show(args) -> int:
         "aging": s.aging,
         "credit": s.credit,
         "balance": s.balance,
+        "notices": s.notices,
+        "escalations": s.escalations,
+        "limitation": [  # X2, per open bill
+            {
+                "bill": b.number,
+                "open": b.open,
+                "ends_on": b.limitation.ends_on,
+                "days_left": (b.limitation.ends_on - as_of).days,
+                "evidence_kind": b.limitation.evidence_kind,
+                "evidence_date": b.limitation.evidence_date,
+                "reference": b.limitation.reference,
+                "flag": b.limitation.flag,
+            }
+            for b in s.bills
+            if b.limitation
+        ],
     }
     text = [
         f"{account.project.name} {unit.code}  {unit.area} m²  {unit.get_kind_display()}",
@@ -848,6 +873,7 @@ def _accounts_show(args) -> int:
                 "due",
                 "amount",
                 "late fee",
+                "waived",
                 "paid",
                 "open",
                 "overdue",
@@ -861,6 +887,7 @@ def _accounts_show(args) -> int:
                     b.due_date or "-",
                     b.amount,
                     b.late_fees,
+                    b.waived,
                     b.paid,
                     b.open,
                     b.days_overdue if b.days_overdue is not None else "",
@@ -869,7 +896,7 @@ def _accounts_show(args) -> int:
                 ]
                 for b in s.bills
             ],
-            right={3, 4, 5, 6, 7},
+            right={3, 4, 5, 6, 7, 8},
         ),
     ]
     if s.payments:
@@ -889,6 +916,37 @@ def _accounts_show(args) -> int:
                 right={3},
             ),
         ]
+    if s.notices:
+        text += [
+            "",
+            table(
+                ["notice", "level", "step", "issued", "status", "delivered/posted", "signer",
+                 "total"],
+                [
+                    [
+                        n.number,
+                        n.level,
+                        n.step,
+                        n.issued_on,
+                        n.status,
+                        _notice_reached(n),
+                        n.signer + (f" ({n.signer_relation})" if n.signer_relation else ""),
+                        n.total,
+                    ]
+                    for n in s.notices
+                ],
+                right={1, 7},
+            ),
+        ]  # fmt: skip
+    for n in s.escalations:
+        text.append(f"open escalation (G1): {n.number} {n.step} since {n.issued_on}")
+    limitation = [b for b in s.bills if b.limitation]
+    if limitation:
+        text += ["", "limitation (X2):"] + [
+            f"  {b.number}: ends {b.limitation_ends}"
+            f" ({(b.limitation_ends - as_of).days} days) — {b.limitation_evidence}"
+            for b in limitation
+        ]
     text += [
         "",
         "balance by fee item: " + (", ".join(f"{k} {v}" for k, v in s.by_fee_item.items()) or "-"),
@@ -897,6 +955,39 @@ def _accounts_show(args) -> int:
         f"balance {s.balance}",
     ]
     return _emit(args, data, "\n".join(text))
+
+
+def _notice_reached(n) -> str:
+    """How a notice reached the client (E2/E3): signed, or posted and delivered."""
+    if n.delivered_on:
+        return f"signed {n.delivered_on}"
+    if n.posted_on:
+        delivered = f", delivered {n.courier_delivered_on}" if n.courier_delivered_on else ""
+        return f"posted {n.posted_on}{delivered}"
+    return ""
+
+
+def _accounts_limitation(args) -> int:
+    from wuye.ledger.limitation import limitation_report
+    from wuye.output import table
+
+    as_of = _date(args, "as_of")
+    rows = limitation_report(as_of=as_of, project_code=args.project, within_days=args.within)
+    data = {"as_of": as_of, "within_days": args.within, "bills": rows}
+    text = table(
+        ["bill", "unit", "customer", "open", "due", "ends", "days left", "last evidence"],
+        [
+            [
+                r["bill"], r["unit"], r["customer"], r["open"], r["due_date"], r["ends_on"],
+                f"{r['days_left']} (expired)" if r["expired"] else r["days_left"], r["evidence"],
+            ]
+            for r in rows
+        ],
+        right={3, 6},
+    )  # fmt: skip
+    expired = sum(1 for r in rows if r["expired"])
+    text += f"\n{len(rows)} bills, {expired} expired (as of {as_of})"
+    return _emit(args, data, text)
 
 
 # --- entry point ---------------------------------------------------------------------
@@ -936,6 +1027,9 @@ def _where(details: dict, item: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wuye.settings")
+    import django
+
+    django.setup()  # before the parser: app command modules may import their models
     parser = build_parser()
     args = None
     try:
@@ -943,9 +1037,6 @@ def main(argv: list[str] | None = None) -> int:
         if not hasattr(args, "handler"):
             parser.print_help()
             return 0
-        import django
-
-        django.setup()
         return args.handler(args)
     except WuyeError as error:
         if args is None and "--json" in (sys.argv[1:] if argv is None else argv):

@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "wuye.payments",
     "wuye.imports",
     "wuye.dunning",
+    "wuye.approvals",
+    "wuye.documents",
 ]
 
 MIDDLEWARE: list[str] = []
@@ -56,3 +58,18 @@ LANGUAGE_CODE = "zh-hant"
 TIME_ZONE = os.environ.get("WUYE_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+
+# Printed documents (issue 4): an administrator overrides a shipped template by putting a
+# file of the same name (e.g. notice.html) in WUYE_TEMPLATE_DIR (several: os.pathsep);
+# those directories are searched before the templates shipped in wuye/documents/templates.
+WUYE_TEMPLATE_DIRS = [
+    Path(p) for p in os.environ.get("WUYE_TEMPLATE_DIR", "").split(os.pathsep) if p.strip()
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": WUYE_TEMPLATE_DIRS,
+        "APP_DIRS": True,
+        "OPTIONS": {},
+    }
+]

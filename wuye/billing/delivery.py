@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -196,6 +197,7 @@ def delivery_worklist(*, on: dt.date, project_code: str | None = None) -> list[d
     attempts = defaultdict(list)
     for a in DeliveryAttempt.objects.filter(bill__in=bills).order_by("attempted_on", "id"):
         attempts[a.bill_id].append(a)
+    paid = _paid_in_full([b.pk for b in bills], on)
     limits = {}
     rows = []
     for bill in bills:
@@ -207,9 +209,30 @@ def delivery_worklist(*, on: dt.date, project_code: str | None = None) -> list[d
             "bill": bill.number, "unit": bill.account.unit.code, "handed_over_on": since,
             "attempts": len(tried), "last_result": tried[-1].result if tried else None,
             "undelivered_end_of_day": on > since,
-            "send_by_courier": (on - since).days >= limits[bill.project_id],
+            "send_by_courier": (on - since).days >= limits[bill.project_id]
+            and bill.pk not in paid,
+            # F1: a bill paid meanwhile needs no delivery; its task is cancelled
+            "cancelled": "paid in full before delivery (F1)" if bill.pk in paid else None,
         })  # fmt: skip
     return rows
+
+
+def _paid_in_full(bill_ids: list[int], on: dt.date) -> set[int]:
+    """Bills with nothing open on `on` (sums of their ledger entries, in chunks)."""
+    from django.db.models import Sum
+
+    from wuye.ledger.models import Entry
+
+    open_by_bill: dict[int, object] = {}
+    for start in range(0, len(bill_ids), 5000):
+        open_by_bill.update(
+            Entry.objects.filter(bill_id__in=bill_ids[start : start + 5000], value_date__lte=on)
+            .values("bill_id")
+            .annotate(open=Sum("amount"))
+            .order_by()
+            .values_list("bill_id", "open")
+        )
+    return {b for b in bill_ids if b in open_by_bill and open_by_bill[b] < Decimal("0.005")}
 
 
 def same_day_delivery_rate(

@@ -344,8 +344,11 @@ def void_bill(
                 f"bill {number} is an opening balance: void it and import the corrected one",
                 f"帳單 {number} 為期初欠費：請作廢後重新匯入正確金額",
             )
+        # waivers (M1, S3) go with the late fee they waived, so no waiver turns into credit
         debts = Entry.objects.filter(
-            bill=bill, kind__in=[Entry.Kind.CHARGE, Entry.Kind.LATE_FEE], reversed_by__isnull=True
+            bill=bill,
+            kind__in=[Entry.Kind.CHARGE, Entry.Kind.LATE_FEE, Entry.Kind.WAIVER],
+            reversed_by__isnull=True,
         )
         ledger.reverse_entries(list(debts), on=on, actor=actor, reason=f"D1 void: {reason}")
         ledger.release_overallocated(
@@ -378,6 +381,9 @@ def void_bill(
             Bill.objects.filter(pk=replacement.pk).update(replaces=bill)
             replacement.refresh_from_db()
         ledger.apply_credit([bill.account_id], on=on, actor=actor)
+        from wuye.approvals.error_reports import bill_voided  # D1: resolves error reports
+
+        bill_voided(bill=bill, replacement=replacement, on=on, actor=actor)
     return bill, replacement
 
 

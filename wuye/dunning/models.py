@@ -8,11 +8,13 @@ a run stores a proposal (one line per account) that staff trim before it is exec
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 
 from wuye.billing.models import MONEY, Bill, FeeItem
-from wuye.properties.models import Account, Project
+from wuye.properties.models import Account, Customer, Project
 
 
 class Action(models.TextChoices):
@@ -42,7 +44,7 @@ class DunningPolicy(models.Model):
         max_length=200, blank=True, help_text="contract segments it applies to by default (comma)"
     )
     min_amount = models.DecimalField(
-        **MONEY, default=0, help_text="arrears below this are not chased"
+        **MONEY, default=Decimal("1.00"), help_text="arrears below this are not chased"
     )
     changed_by = models.CharField(max_length=150)
     changed_at = models.DateTimeField()
@@ -90,9 +92,14 @@ class DunningStep(models.Model):
 
 
 class Episode(models.Model):
-    """E2: an arrears episode; it ends when nothing of the account is overdue."""
+    """E2: an arrears episode of a payer in a project (all its accounts there: one notice
+    lists each unit's overdue items); it ends when nothing of theirs is overdue."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="episodes")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="episodes")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="episodes", help_text="the lead account"
+    )
     opened_on = models.DateField()
     oldest_due = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
@@ -101,7 +108,9 @@ class Episode(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["account"], condition=Q(closed_on__isnull=True), name="one_open_episode"
+                fields=["project", "customer"],
+                condition=Q(closed_on__isnull=True),
+                name="one_open_episode",
             )
         ]
 
@@ -138,7 +147,10 @@ class ProposalLine(models.Model):
 
     run = models.ForeignKey(DunningRun, on_delete=models.CASCADE, related_name="lines")
     project = models.ForeignKey(Project, on_delete=models.PROTECT)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, help_text="lead account: its oldest overdue bill"
+    )
     step = models.ForeignKey(DunningStep, on_delete=models.PROTECT)
     arrears = models.DecimalField(**MONEY)
     oldest_due = models.DateField()
@@ -150,12 +162,14 @@ class ProposalLine(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["run", "account"], name="one_line_per_account")
+            models.UniqueConstraint(
+                fields=["run", "project", "customer"], name="one_line_per_payer"
+            )
         ]
 
 
 class Notice(models.Model):
-    """A step carried out for an account: a 催繳通知書 (or other document or task), with
+    """A step carried out for a payer in a project: a 催繳通知書 (or other document or task), with
     the amounts it stated. Never edited in amount: F1 voids it and issues a new one."""
 
     class Status(models.TextChoices):
@@ -169,7 +183,10 @@ class Notice(models.Model):
 
     number = models.CharField(max_length=40, unique=True)
     project = models.ForeignKey(Project, on_delete=models.PROTECT)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="notices")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="notices")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="notices", help_text="lead account"
+    )
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="notices")
     run = models.ForeignKey(DunningRun, null=True, blank=True, on_delete=models.PROTECT)
     step = models.ForeignKey(DunningStep, on_delete=models.PROTECT)

@@ -21,16 +21,45 @@ HALF_FEN = Decimal("0.005")
 
 @dataclass
 class Arrears:
-    """One account's overdue debt on a date. `arrears` and `oldest_due` count only what
-    dunning may chase (not disputed, D2; not paused by bill); `any_overdue` also counts
-    held bills, because a held bill keeps the episode open (E2)."""
+    """Overdue debt on a date, of one account or (merged) of one payer in a project.
+    `arrears` and `oldest_due` count only what dunning may chase (not disputed, D2; not
+    paused); `any_overdue` also counts held bills, because a held bill keeps the episode
+    open (E2). `lead` is the account whose bill is the oldest overdue one."""
 
     account_id: int
     project_id: int
+    customer_id: int
     arrears: Decimal = ZERO
     oldest_due: dt.date | None = None
     any_overdue: bool = False
     bills: set[int] = field(default_factory=set)
+    accounts: set[int] = field(default_factory=set)
+
+    @property
+    def payer(self) -> tuple[int, int]:
+        return (self.project_id, self.customer_id)
+
+
+def by_payer(per_account: dict[int, Arrears]) -> dict[tuple[int, int], Arrears]:
+    """Notices address the payer: a payer with several units in one project gets one
+    notice listing each unit's overdue items (RULES.md, Account); the level follows the
+    oldest overdue bill among them (E2)."""
+    result: dict[tuple[int, int], Arrears] = {}
+    for item in sorted(per_account.values(), key=lambda a: a.account_id):
+        merged = result.get(item.payer)
+        if merged is None:
+            merged = result[item.payer] = Arrears(item.account_id, item.project_id,
+                                                  item.customer_id)  # fmt: skip
+        merged.any_overdue |= item.any_overdue
+        merged.accounts.add(item.account_id)
+        if item.oldest_due is None:
+            continue
+        merged.arrears += item.arrears
+        merged.bills |= item.bills
+        if merged.oldest_due is None or item.oldest_due < merged.oldest_due:
+            merged.oldest_due = item.oldest_due
+            merged.account_id = item.account_id
+    return result
 
 
 def active_exclusions(as_of: dt.date) -> QuerySet:
@@ -51,9 +80,11 @@ def held_bills(as_of: dt.date) -> set[int]:
 
 
 def arrears_by_account(
-    *, as_of: dt.date, project_ids: list[int], account_ids: list[int] | None = None
-) -> dict[int, Arrears]:
-    """E1/E2: principal of bills due before `as_of` and still open on it, per account."""
+    *, as_of: dt.date, project_ids: list[int], account_ids=None, customer_ids=None,
+    held: set[int] | None = None,
+) -> dict[int, Arrears]:  # fmt: skip
+    """E1/E2: principal of bills due before `as_of` and still open on it, per account
+    (`account_ids` / `customer_ids`: a list or a subquery)."""
     rows = Entry.objects.filter(
         account__project_id__in=project_ids,
         component=Entry.Component.PRINCIPAL,
@@ -63,19 +94,25 @@ def arrears_by_account(
     )
     if account_ids is not None:
         rows = rows.filter(account_id__in=account_ids)
+    if customer_ids is not None:
+        rows = rows.filter(account__customer_id__in=customer_ids)
+    fields = ["account_id", "account__project_id", "account__customer_id", "bill_id",
+              "bill__due_date"]  # fmt: skip
     rows = (
-        rows.values("account_id", "account__project_id", "bill_id", "bill__due_date")
+        rows.values(*fields)
         .annotate(open=_SUM)
         .filter(open__gt=HALF_FEN)
         .order_by()
-        .values_list("account_id", "account__project_id", "bill_id", "bill__due_date", "open")
+        .values_list(*fields, "open")
     )
-    held = held_bills(as_of)
+    held = held_bills(as_of) if held is None else held
     result: dict[int, Arrears] = {}
-    for account_id, project_id, bill_id, due, amount in rows.iterator(chunk_size=10000):
+    for account_id, project_id, customer_id, bill_id, due, amount in rows.iterator(
+        chunk_size=10000
+    ):
         item = result.get(account_id)
         if item is None:
-            item = result[account_id] = Arrears(account_id, project_id)
+            item = result[account_id] = Arrears(account_id, project_id, customer_id)
         item.any_overdue = True
         if bill_id in held:
             continue
@@ -117,37 +154,42 @@ LIVE = [Notice.Status.ISSUED, Notice.Status.DELIVERED, Notice.Status.POSTED,
         Notice.Status.OPEN, Notice.Status.CLOSED]  # fmt: skip
 
 
-def live_notices(account_ids: list[int]) -> dict[int, list[Notice]]:
-    """The live notices of each account's open episode (cancelled and voided left out)."""
-    result: dict[int, list[Notice]] = defaultdict(list)
-    for start in range(0, len(account_ids), 5000):
-        chunk = account_ids[start : start + 5000]
+def live_notices(payers: list[tuple[int, int]]) -> dict[tuple[int, int], list[Notice]]:
+    """The live notices of each payer's open episode (cancelled and voided left out)."""
+    result: dict[tuple[int, int], list[Notice]] = defaultdict(list)
+    customers = sorted({customer for _, customer in payers})
+    wanted = set(payers)
+    for start in range(0, len(customers), 5000):
+        chunk = customers[start : start + 5000]
         for notice in Notice.objects.filter(
-            account_id__in=chunk, episode__closed_on__isnull=True, status__in=LIVE
-        ).only("account_id", "episode_id", "level", "issued_on", "settled_on", "status"):
-            result[notice.account_id].append(notice)
+            customer_id__in=chunk, episode__closed_on__isnull=True, status__in=LIVE
+        ).only("project_id", "customer_id", "episode_id", "level", "issued_on", "settled_on",
+               "status"):  # fmt: skip
+            key = (notice.project_id, notice.customer_id)
+            if key in wanted:
+                result[key].append(notice)
     return result
 
 
-def notice_items(account_ids: list[int], bill_ids: set[int], as_of: dt.date) -> dict:
-    """Open principal and late fee per (account, bill, fee item) for the notice lines."""
-    items: dict[int, dict[tuple[int, int], list[Decimal]]] = defaultdict(
-        lambda: defaultdict(lambda: [ZERO, ZERO])
-    )
-    for start in range(0, len(account_ids), 2000):
-        chunk = account_ids[start : start + 2000]
+def notice_items(bill_ids, as_of: dt.date) -> dict[tuple[int, int], list[Decimal]]:
+    """Open [principal, late fee] per (bill, fee item) on `as_of`, for notice lines."""
+    items: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    ids = sorted(bill_ids)
+    for start in range(0, len(ids), 2000):
         rows = (
             Entry.objects.filter(
-                account_id__in=chunk, bill_line__isnull=False, value_date__lte=as_of
+                bill_id__in=ids[start : start + 2000],
+                bill_line__isnull=False,
+                value_date__lte=as_of,
             )
-            .values("account_id", "bill_id", "fee_item_id", "component")
+            .values("bill_id", "fee_item_id", "component")
             .annotate(open=_SUM)
             .order_by()
-            .values_list("account_id", "bill_id", "fee_item_id", "component", "open")
+            .values_list("bill_id", "fee_item_id", "component", "open")
         )
-        for account_id, bill_id, fee_item_id, component, amount in rows:
-            if bill_id not in bill_ids or abs(amount) < HALF_FEN:
+        for bill_id, fee_item_id, component, amount in rows:
+            if abs(amount) < HALF_FEN:
                 continue
             slot = 0 if component == Entry.Component.PRINCIPAL else 1
-            items[account_id][(bill_id, fee_item_id)][slot] += money(amount)
+            items[(bill_id, fee_item_id)][slot] += money(amount)
     return items

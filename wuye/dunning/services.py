@@ -13,10 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from wuye.billing import numbers
+from wuye.billing.models import Contract
 from wuye.dunning import ladder
 from wuye.dunning import selectors as sel
 from wuye.dunning.models import (
@@ -55,12 +56,17 @@ def to_ladder(step: DunningStep) -> ladder.Step:
 
 @dataclass
 class Candidate:
-    account_id: int
+    account_id: int  # the lead account: its bill is the oldest overdue one
     project_id: int
+    customer_id: int
     step: DunningStep | None
     arrears: sel.Arrears
     excluded_reason: str = ""
     reason: str = ""
+
+    @property
+    def payer(self) -> tuple[int, int]:
+        return (self.project_id, self.customer_id)
 
 
 def _projects(project_code: str | None) -> list[Project]:
@@ -91,60 +97,92 @@ def _refuse_earlier(projects: list[Project], as_of: dt.date, *, lock: bool) -> N
             )
 
 
-def _candidates(
-    projects: list[Project], as_of: dt.date, account_ids: list[int] | None = None
-) -> tuple[list[Candidate], dict[int, sel.Arrears]]:
-    """Per account in arrears: the step E2 allows today, or why none (pure decision)."""
+def _candidates(projects: list[Project], as_of: dt.date, customer_ids=None) -> list[Candidate]:
+    """Per payer in arrears in a project: the step E2 allows today (pure decision)."""
     project_ids = [p.pk for p in projects]
-    arrears = sel.arrears_by_account(as_of=as_of, project_ids=project_ids, account_ids=account_ids)
-    chased = [a for a in arrears.values() if a.oldest_due is not None]
-    ids = [a.account_id for a in chased]
+    per_account = sel.arrears_by_account(
+        as_of=as_of, project_ids=project_ids, customer_ids=customer_ids
+    )
+    ids = [a.account_id for a in per_account.values() if a.oldest_due is not None]
     terms = sel.contract_terms(ids, as_of)
     policies = sel.policies_by_code()
-    sent = sel.live_notices(ids)
     paused = sel.active_exclusions(as_of).filter(project_id__in=project_ids)
-    paused_projects = {e.project_id: e.reason for e in paused.filter(scope=Exclusion.Scope.PROJECT)}
-    paused_segments = {
-        (e.project_id, e.segment): e.reason for e in paused.filter(scope=Exclusion.Scope.SEGMENT)
-    }
-    paused_accounts = {e.account_id: e.reason for e in paused.filter(scope=Exclusion.Scope.ACCOUNT)}
-    needs_payments = any(s.without_result for p in policies.values() for s in p.steps.all())
-    last_paid = {}
-    for start in range(0, len(ids) if needs_payments else 0, 5000):
-        last_paid.update(
-            Entry.objects.filter(account_id__in=ids[start : start + 5000], kind=Entry.Kind.PAYMENT)
-            .values("account_id")
-            .annotate(last=Max("value_date"))
-            .values_list("account_id", "last")
+    by_scope: dict[str, dict] = {scope: {} for scope in Exclusion.Scope.values}
+    for e in paused.order_by("starts_on", "id"):
+        key = {"project": e.project_id, "segment": (e.project_id, e.segment),
+               "account": e.account_id, "bill": e.bill_id}[e.scope]  # fmt: skip
+        by_scope[e.scope].setdefault(key, e.reason)
+    paused_reasons: dict[int, str] = {}
+    for a in per_account.values():
+        reason = (
+            by_scope["project"].get(a.project_id)
+            or by_scope["segment"].get((a.project_id, terms.get(a.account_id, ("", ""))[0]))
+            or by_scope["account"].get(a.account_id)
         )
-    result = []
-    for item in chased:
+        if reason and a.oldest_due is not None:
+            paused_reasons[a.account_id] = reason
+    everything = sel.by_payer(per_account)
+    unpaused = sel.by_payer({
+        k: v for k, v in per_account.items() if k not in paused_reasons
+    })  # fmt: skip
+    payers = [p for p, item in everything.items() if item.oldest_due is not None]
+    sent = sel.live_notices(payers)
+    needs_payments = any(s.without_result for p in policies.values() for s in p.steps.all())
+    last_paid = _last_payments(payers) if needs_payments else {}
+
+    def decide(item: sel.Arrears):
         segment, code = terms.get(item.account_id, ("", ""))
         policy = sel.policy_for(segment, code, policies)
-        candidate = Candidate(item.account_id, item.project_id, None, item)
-        if policy is None:
-            continue  # no policy for this segment: not chased by a run
-        if item.arrears < policy.min_amount:
-            continue
+        if policy is None or item.arrears < policy.min_amount:
+            return None, "no policy or below the minimum"
         steps = list(policy.steps.all())
         decision = ladder.next_step(
             [to_ladder(s) for s in steps],
-            [ladder.Sent(n.level, n.issued_on, n.settled_on) for n in sent[item.account_id]],
-            ladder.Facts(item.arrears, item.oldest_due, last_paid.get(item.account_id)),
+            [ladder.Sent(n.level, n.issued_on, n.settled_on) for n in sent[item.payer]],
+            ladder.Facts(item.arrears, item.oldest_due, last_paid.get(item.payer)),
             as_of,
         )
-        candidate.reason = decision.reason
-        if decision.position is None:
+        step = next((s for s in steps if s.position == decision.position), None)
+        return step, decision.reason
+
+    result = []
+    for payer in payers:
+        item = everything[payer]
+        step, reason = decide(item)
+        if step is None:
             continue
-        candidate.step = next(s for s in steps if s.position == decision.position)
-        candidate.excluded_reason = (
-            paused_projects.get(item.project_id)
-            or paused_segments.get((item.project_id, segment))
-            or paused_accounts.get(item.account_id)
-            or ""
-        )
-        result.append(candidate)
-    return result, arrears
+        reasons = [paused_reasons[a] for a in sorted(item.accounts) if a in paused_reasons]
+        free = unpaused.get(payer)
+        if reasons and (free is None or free.oldest_due is None):
+            # paused as a whole: kept in the proposal as an excluded line, with the reason
+            result.append(Candidate(item.account_id, *payer, step, item, reasons[0], reason))
+            continue
+        if reasons:  # some of the payer's accounts are paused: chase the others only
+            item = free
+            step, reason = decide(item)
+            if step is None:
+                continue
+        result.append(Candidate(item.account_id, *payer, step, item, "", reason))
+    return result
+
+
+def _last_payments(payers: list[tuple[int, int]]) -> dict[tuple[int, int], dt.date]:
+    result: dict[tuple[int, int], dt.date] = {}
+    wanted = set(payers)
+    customers = sorted({c for _, c in payers})
+    for start in range(0, len(customers), 5000):
+        for project_id, customer_id, last in (
+            Entry.objects.filter(
+                account__customer_id__in=customers[start : start + 5000],
+                kind=Entry.Kind.PAYMENT,
+            )
+            .values("account__project_id", "account__customer_id")
+            .annotate(last=Max("value_date"))
+            .values_list("account__project_id", "account__customer_id", "last")
+        ):
+            if (project_id, customer_id) in wanted:
+                result[(project_id, customer_id)] = last
+    return result
 
 
 def propose_run(*, as_of: dt.date, actor: str, project_code: str | None = None) -> DunningRun:
@@ -158,12 +196,13 @@ def propose_run(*, as_of: dt.date, actor: str, project_code: str | None = None) 
             proposed_by=actor,
             proposed_at=timezone.now(),
         )
-        candidates, _ = _candidates(projects, as_of)
+        candidates = _candidates(projects, as_of)
         ProposalLine.objects.bulk_create(
             [
                 ProposalLine(
                     run=run,
                     project_id=c.project_id,
+                    customer_id=c.customer_id,
                     account_id=c.account_id,
                     step=c.step,
                     arrears=c.arrears.arrears,
@@ -198,9 +237,13 @@ def exclude_from_run(*, run_id: int | str, unit_code: str, reason: str, actor: s
             f"proposal {run.pk} is {run.status}",
             f"建議 {run.pk} 已{run.get_status_display()}",
         )
-    lines = ProposalLine.objects.filter(run=run, account__unit__code=unit_code)
-    if not lines.exists():
-        lines = ProposalLine.objects.filter(run=run, account__code=unit_code)
+    # the line of the unit's payer in its project (a line covers all the payer's units)
+    accounts = Account.objects.filter(Q(unit__code=unit_code) | Q(code=unit_code))
+    lines = ProposalLine.objects.filter(
+        run=run,
+        project_id__in=accounts.values("project_id"),
+        customer_id__in=accounts.values("customer_id"),
+    )
     count = lines.update(excluded=True, exclude_reason=reason, excluded_by=actor)
     if not count:
         raise WuyeError(
@@ -228,13 +271,15 @@ def execute_run(*, run_id: int | str, actor: str) -> DunningRun:
             run_late_fees(project=project, as_of=run.as_of, actor=actor)
         reconcile_notices(project_ids=[p.pk for p in projects], on=run.as_of, actor=actor)
         lines = list(run.lines.filter(excluded=False).select_related("step"))
-        by_account = {line.account_id: line for line in lines}
-        fresh, _ = _candidates(
-            projects, run.as_of, run.lines.filter(excluded=False).values("account_id")
+        by_payer = {(line.project_id, line.customer_id): line for line in lines}
+        fresh = _candidates(
+            projects, run.as_of, run.lines.filter(excluded=False).values("customer_id")
         )
         issue = []
         for candidate in fresh:
-            line = by_account[candidate.account_id]
+            line = by_payer.get(candidate.payer)
+            if line is None:
+                continue  # the payer's line in this project was excluded or not proposed
             if candidate.excluded_reason:
                 line.outcome = f"paused: {candidate.excluded_reason}"
             elif candidate.step.pk != line.step_id:
@@ -247,9 +292,7 @@ def execute_run(*, run_id: int | str, actor: str) -> DunningRun:
                 line.outcome = "nothing due any more"
         ProposalLine.objects.bulk_update(lines, ["outcome"], batch_size=2000)
         created = _issue(issue, on=run.as_of, run=run, actor=actor)
-        closed = close_finished_episodes(
-            project_ids=[p.pk for p in projects], on=run.as_of, arrears=None
-        )
+        closed = close_finished_episodes(project_ids=[p.pk for p in projects], on=run.as_of)
         RunMark.objects.filter(project__in=projects).update(last_as_of=run.as_of)
         run.status = DunningRun.Status.EXECUTED
         run.executed_by = actor
@@ -280,22 +323,28 @@ def _pay_by(project: Project, on: dt.date, days: int) -> dt.date:
 
 
 def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, actor: str) -> int:
-    """Write the notices (numbered per project and year) with the amounts they state."""
+    """Write the notices (numbered per project and year) with the amounts they state: one
+    per payer, listing each of its units' overdue items."""
     if not candidates:
         return 0
-    ids = [c.account_id for c in candidates]
-    open_episodes = _open_episodes(ids)
+    payers = [c.payer for c in candidates]
+    open_episodes = _open_episodes(payers)
     Episode.objects.bulk_create(
         [
-            Episode(account_id=c.account_id, opened_on=on, oldest_due=c.arrears.oldest_due)
+            Episode(
+                project_id=c.project_id,
+                customer_id=c.customer_id,
+                account_id=c.account_id,
+                opened_on=on,
+                oldest_due=c.arrears.oldest_due,
+            )
             for c in candidates
-            if c.account_id not in open_episodes
+            if c.payer not in open_episodes
         ],
         batch_size=2000,
     )
-    open_episodes = _open_episodes(ids)
-    bill_ids = set().union(*(c.arrears.bills for c in candidates))
-    items = sel.notice_items(ids, bill_ids, on)
+    open_episodes = _open_episodes(payers)
+    items = sel.notice_items(set().union(*(c.arrears.bills for c in candidates)), on)
     projects = {p.pk: p for p in Project.objects.filter(pk__in={c.project_id for c in candidates})}
     by_project: dict[int, list[Candidate]] = defaultdict(list)
     for c in candidates:
@@ -307,7 +356,7 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
         base = numbers.reserve(f"notice:{project.code}:{on.year}", len(group))
         notices, line_sets = [], []
         for offset, c in enumerate(sorted(group, key=lambda c: c.account_id), start=1):
-            lines = items.get(c.account_id, {})
+            lines = {k: v for k, v in items.items() if k[0] in c.arrears.bills}
             principal = money(sum((v[0] for v in lines.values()), ZERO))
             late_fee = money(sum((v[1] for v in lines.values()), ZERO))
             is_task = c.step.action not in DELIVERED_ACTIONS
@@ -315,8 +364,9 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
                 Notice(
                     number=numbers.format_number(project.code, f"N{on.year}", base + offset, 6),
                     project=project,
+                    customer_id=c.customer_id,
                     account_id=c.account_id,
-                    episode_id=open_episodes[c.account_id],
+                    episode_id=open_episodes[c.payer],
                     run=run,
                     step=c.step,
                     level=c.step.position,
@@ -339,14 +389,16 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
     return created
 
 
-def _open_episodes(account_ids: list[int]) -> dict[int, int]:
+def _open_episodes(payers: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
     result = {}
-    for start in range(0, len(account_ids), 5000):
-        result.update(
-            Episode.objects.filter(
-                account_id__in=account_ids[start : start + 5000], closed_on__isnull=True
-            ).values_list("account_id", "id")
-        )
+    wanted = set(payers)
+    customers = sorted({c for _, c in payers})
+    for start in range(0, len(customers), 5000):
+        for project_id, customer_id, pk in Episode.objects.filter(
+            customer_id__in=customers[start : start + 5000], closed_on__isnull=True
+        ).values_list("project_id", "customer_id", "id"):
+            if (project_id, customer_id) in wanted:
+                result[(project_id, customer_id)] = pk
     return result
 
 
@@ -379,39 +431,45 @@ def _write_lines(notices: list[Notice], line_sets: list[dict]) -> None:
 
 
 def close_finished_episodes(
-    *, project_ids: list[int] | None = None, account_ids: list[int] | None = None,
-    on: dt.date, arrears: dict | None,
+    *, on: dt.date, project_ids: list[int] | None = None,
+    payers: list[tuple[int, int]] | None = None,
 ) -> int:  # fmt: skip
-    """E2: an episode ends when nothing of the account is overdue; the next overdue bill
-    starts the ladder again at the 1st."""
+    """E2: an episode ends when nothing of the payer (in that project) is overdue; the
+    next overdue bill starts the ladder again at the 1st."""
     episodes = Episode.objects.filter(closed_on__isnull=True)
     if project_ids is not None:
-        episodes = episodes.filter(account__project_id__in=project_ids)
-    if account_ids is not None:
-        episodes = episodes.filter(account_id__in=account_ids)
-    open_ids = list(episodes.values_list("account_id", flat=True))
-    if not open_ids:
+        episodes = episodes.filter(project_id__in=project_ids)
+    if payers is not None:
+        episodes = episodes.filter(customer_id__in=sorted({c for _, c in payers}))
+    open_payers = set(episodes.values_list("project_id", "customer_id"))
+    if payers is not None:
+        open_payers &= set(payers)
+    if not open_payers:
         return 0
-    if arrears is None:
-        arrears = {}
-        pids = list(
-            Account.objects.filter(pk__in=open_ids).values_list("project_id", flat=True).distinct()
+    customers = sorted({c for _, c in open_payers})
+    pids = sorted({p for p, _ in open_payers})
+    overdue = set()
+    for start in range(0, len(customers), 5000):
+        per_account = sel.arrears_by_account(
+            as_of=on, project_ids=pids, customer_ids=customers[start : start + 5000], held=set()
         )
-        for start in range(0, len(open_ids), 5000):
-            arrears.update(
-                sel.arrears_by_account(
-                    as_of=on, project_ids=pids, account_ids=open_ids[start : start + 5000]
-                )
-            )
-    done = [a for a in open_ids if not (a in arrears and arrears[a].any_overdue)]
+        overdue |= {a.payer for a in per_account.values() if a.any_overdue}
+    done = sorted(open_payers - overdue)
     count = 0
-    for start in range(0, len(done), 5000):
-        chunk = done[start : start + 5000]
+    for start in range(0, len(done), 2000):
+        chunk = done[start : start + 2000]
+        ids = [
+            pk
+            for pk, project_id, customer_id in Episode.objects.filter(
+                closed_on__isnull=True, customer_id__in=[c for _, c in chunk]
+            ).values_list("pk", "project_id", "customer_id")
+            if (project_id, customer_id) in set(chunk)
+        ]
         # G1: an escalation still open when the debt is paid closes with the episode
-        Notice.objects.filter(
-            account_id__in=chunk, episode__closed_on__isnull=True, status=Notice.Status.OPEN
-        ).update(status=Notice.Status.CLOSED, ended_on=on, end_reason="paid: nothing overdue")
-        count += Episode.objects.filter(account_id__in=chunk, closed_on__isnull=True).update(
+        Notice.objects.filter(episode_id__in=ids, status=Notice.Status.OPEN).update(
+            status=Notice.Status.CLOSED, ended_on=on, end_reason="paid: nothing overdue"
+        )
+        count += Episode.objects.filter(pk__in=ids).update(
             closed_on=on, close_reason="nothing overdue (E2)"
         )
     return count
@@ -422,7 +480,7 @@ def close_finished_episodes(
 
 def reconcile_notices(
     *, on: dt.date, actor: str, project_ids: list[int] | None = None,
-    account_ids: list[int] | None = None,
+    payers: list[tuple[int, int]] | None = None,
 ) -> dict[str, list[str]]:  # fmt: skip
     """F1: a notice not yet delivered or posted whose items were meanwhile paid in full is
     cancelled with the reason; one whose amounts a part payment lowered is voided and
@@ -430,18 +488,17 @@ def reconcile_notices(
     pending = Notice.objects.filter(status=Notice.Status.ISSUED)
     if project_ids is not None:
         pending = pending.filter(project_id__in=project_ids)
-    if account_ids is not None:
-        pending = pending.filter(account_id__in=account_ids)
+    if payers is not None:
+        pending = pending.filter(customer_id__in=sorted({c for _, c in payers}))
     pending = list(pending.select_related("project", "step").prefetch_related("lines"))
+    if payers is not None:
+        pending = [n for n in pending if (n.project_id, n.customer_id) in set(payers)]
     result: dict[str, list[str]] = {"cancelled": [], "reissued": []}
     if not pending:
         return result
-    ids = sorted({n.account_id for n in pending})
-    bill_ids = {line.bill_id for n in pending for line in n.lines.all()}
-    items = sel.notice_items(ids, bill_ids, on)
+    current = sel.notice_items({line.bill_id for n in pending for line in n.lines.all()}, on)
     now = timezone.now()
     for notice in pending:
-        current = items.get(notice.account_id, {})
         lines = {(ln.bill_id, ln.fee_item_id): ln for ln in notice.lines.all()}
         still = {k: current[k] for k in lines if k in current and current[k][0] > 0}
         if not still:
@@ -463,6 +520,7 @@ def reconcile_notices(
         reissue = Notice.objects.create(
             number=numbers.format_number(notice.project.code, f"N{on.year}", seq, 6),
             project=notice.project,
+            customer_id=notice.customer_id,
             account_id=notice.account_id,
             episode_id=notice.episode_id,
             run=notice.run,
@@ -525,6 +583,12 @@ def pause_dunning(
     if scope == Exclusion.Scope.SEGMENT:
         if not segment:
             raise WuyeError("segment_required", "--segment is required", "須指定客戶類別")
+        if segment not in Contract.Segment.values:
+            raise WuyeError(
+                "invalid_segment",
+                f"--segment: '{segment}' is not one of {', '.join(Contract.Segment.values)}",
+                f"客戶類別「{segment}」無效",
+            )
         fields["segment"] = segment
     elif scope == Exclusion.Scope.ACCOUNT:
         account = (

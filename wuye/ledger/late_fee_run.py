@@ -113,6 +113,12 @@ def run_late_fees(
                 .annotate(total=_SUM)
                 .values_list("bill_line_id", "total")
             )
+            waived = dict(
+                Entry.objects.filter(bill_line_id__in=ids, kind=Entry.Kind.WAIVER)
+                .values("bill_line_id")
+                .annotate(total=_SUM)
+                .values_list("bill_line_id", "total")
+            )
             entries = []
             for line in lines:
                 clause, rate = terms[line.pk]
@@ -153,6 +159,26 @@ def run_late_fees(
                         reason=f"L1 late fee as of {as_of}" + (" (correction)" if diff < 0 else ""),
                     )
                 )
+                # a waiver cannot waive more than the fee: when a correction takes the fee
+                # below what was waived, the excess of the waiver is taken back (M1, L1)
+                excess = -money(waived.get(line.pk, ZERO)) - fee
+                if diff < 0 and excess > 0:
+                    entries.append(
+                        Entry(
+                            account_id=line.bill.account_id,
+                            kind=Entry.Kind.WAIVER,
+                            component=Entry.Component.LATE_FEE,
+                            bill_id=line.bill_id,
+                            bill_line_id=line.pk,
+                            fee_item_id=line.fee_item_id,
+                            amount=min(excess, -diff),
+                            entry_date=as_of,
+                            value_date=as_of,
+                            actor=actor,
+                            created_at=now,
+                            reason="waiver excess taken back: the late fee was corrected down (L1)",
+                        )
+                    )
             result.entries += len(entries)
             if not dry_run:
                 Entry.objects.bulk_create(entries, batch_size=2000)

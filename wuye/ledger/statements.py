@@ -8,12 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Max
-
 from wuye.billing.disputes import disputed_bills
 from wuye.billing.models import Bill, FeeItem
-from wuye.dates import add_months
+from wuye.dunning.models import Action, Notice, NoticeLine
 from wuye.ledger import selectors
+from wuye.ledger.limitation import Limitation, limitation_by_bill
 from wuye.ledger.models import Entry
 from wuye.money import ZERO, money
 from wuye.payments.models import Payment, Refund
@@ -22,16 +21,6 @@ from wuye.properties.models import Account
 
 NOT_DUE = "not_due"
 PAID_KINDS = {Entry.Kind.PAYMENT, Entry.Kind.CREDIT_APPLIED, Entry.Kind.ALLOCATION_RELEASED}
-
-
-def limitation_end(due: dt.date | None, restarted: dt.date | None, years: int):
-    """X2: three years (policy) per bill from its due date, or from the latest evidence
-    that restarted the period after it (so far: a part payment; notices, signed
-    deliveries and promises join with the dunning workflow)."""
-    if due is None:
-        return None
-    start = max(due, restarted) if restarted else due
-    return add_months(start, 12 * years)
 
 
 def bucket_labels(bounds: list[int]) -> list[str]:
@@ -66,7 +55,33 @@ class BillRow:
     days_overdue: int | None
     replaces: str | None = None
     disputed: bool = False  # D2: held out of dunning
-    limitation_ends: dt.date | None = None  # X2
+    limitation_ends: dt.date | None = None  # X2, open bills only
+    limitation_evidence: str = ""  # X2: what last (re)started the period
+    limitation: Limitation | None = None
+    waived: Decimal = ZERO  # L1, M1, S3: late fee waived with approval
+
+
+@dataclass
+class NoticeRow:
+    """A notice (E2/E3) or dunning task (G1 escalation) of the account, as it stands."""
+
+    number: str
+    level: int
+    step: str
+    action: str
+    issued_on: dt.date
+    status: str
+    total: Decimal
+    delivered_on: dt.date | None = None
+    signer: str = ""
+    signer_relation: str = ""
+    posted_on: dt.date | None = None
+    carrier: str = ""
+    tracking_number: str = ""
+    courier_delivered_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    end_reason: str = ""
+    bills: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -80,6 +95,8 @@ class Statement:
     aging: dict[str, Decimal] = field(default_factory=dict)
     credit: Decimal = ZERO
     balance: Decimal = ZERO
+    notices: list[NoticeRow] = field(default_factory=list)
+    escalations: list[NoticeRow] = field(default_factory=list)  # G1, still open
 
 
 def account_statement(account: Account, *, as_of: dt.date) -> Statement:
@@ -102,6 +119,8 @@ def account_statement(account: Account, *, as_of: dt.date) -> Statement:
             bucket["amount"] += total
         elif row["kind"] == Entry.Kind.LATE_FEE:
             bucket["late_fees"] += total
+        elif row["kind"] == Entry.Kind.WAIVER:
+            bucket["waived"] -= total
         elif row["kind"] in PAID_KINDS or (
             row["kind"] == Entry.Kind.REVERSAL and row["payment_id"] is not None
         ):
@@ -115,17 +134,14 @@ def account_statement(account: Account, *, as_of: dt.date) -> Statement:
         .order_by("period_start", "id")
     )
     disputed = set(disputed_bills(as_of).values_list("bill_id", flat=True))
-    # X2: a part payment acknowledges the debt and restarts its limitation period
-    last_paid = dict(
-        entries.filter(kind=Entry.Kind.PAYMENT, bill__isnull=False)
-        .values("bill_id")
-        .annotate(last=Max("value_date"))
-        .values_list("bill_id", "last")
-    )
-    years = policy("limitation_years", project_id=account.project_id)
+    bills = list(bills)
+    open_ids = [b.pk for b in bills if money(per_bill.get(b.pk, {}).get("open", ZERO)) > 0]
+    # X2: due date, part payments, signed or courier-delivered notices (one query each)
+    clocks = limitation_by_bill(open_ids, as_of=as_of)
     for bill in bills:
         sums = per_bill.get(bill.pk, {})
         open_amount = money(sums.get("open", ZERO))
+        clock = clocks.get(bill.pk) if open_amount > 0 else None
         overdue = None
         if bill.due_date is not None and as_of > bill.due_date and open_amount > 0:
             overdue = (as_of - bill.due_date).days
@@ -144,9 +160,10 @@ def account_statement(account: Account, *, as_of: dt.date) -> Statement:
                 days_overdue=overdue,
                 replaces=bill.replaces.number if bill.replaces else None,
                 disputed=bill.pk in disputed,
-                limitation_ends=limitation_end(bill.due_date, last_paid.get(bill.pk), years)
-                if open_amount > 0
-                else None,
+                limitation_ends=clock.ends_on if clock else None,
+                limitation_evidence=clock.evidence if clock else "",
+                limitation=clock if clock and clock.ends_on else None,
+                waived=money(sums.get("waived", ZERO)),
             )
         )
         if open_amount > 0:
@@ -167,4 +184,53 @@ def account_statement(account: Account, *, as_of: dt.date) -> Statement:
     unallocated = per_item.get(None, ZERO)
     statement.credit = -unallocated
     statement.balance = money(sum(per_item.values(), ZERO))
+    statement.notices = account_notices(account, as_of=as_of)
+    statement.escalations = [
+        n
+        for n in statement.notices
+        if n.action == Action.ESCALATION and n.status == Notice.Status.OPEN
+    ]
     return statement
+
+
+def account_notices(account: Account, *, as_of: dt.date) -> list[NoticeRow]:
+    """The payer's notices and dunning tasks in the account's project issued up to
+    `as_of` (one notice covers all the payer's units there), with the bills each lists
+    (two queries). Their status and dates are the current ones."""
+    notices = list(
+        Notice.objects.filter(
+            project_id=account.project_id, customer_id=account.customer_id, issued_on__lte=as_of
+        )
+        .select_related("step")
+        .order_by("issued_on", "id")
+    )
+    listed: dict[int, list[str]] = defaultdict(list)
+    for notice_id, number in (
+        NoticeLine.objects.filter(notice__in=[n.pk for n in notices])
+        .order_by("bill__period_start", "bill_id")
+        .values_list("notice_id", "bill__number")
+    ):
+        if number not in listed[notice_id]:
+            listed[notice_id].append(number)
+    return [
+        NoticeRow(
+            number=n.number,
+            level=n.level,
+            step=n.step.name,
+            action=n.action,
+            issued_on=n.issued_on,
+            status=n.status,
+            total=n.total,
+            delivered_on=n.delivered_on,
+            signer=n.signer,
+            signer_relation=n.signer_relation,
+            posted_on=n.posted_on,
+            carrier=n.carrier,
+            tracking_number=n.tracking_number,
+            courier_delivered_on=n.courier_delivered_on,
+            ended_on=n.ended_on,
+            end_reason=n.end_reason,
+            bills=listed.get(n.pk, []),
+        )
+        for n in notices
+    ]

@@ -123,17 +123,28 @@ def notify_dunning(paid_on: dict[int, dt.date], *, actor: str) -> None:
     from wuye.dunning.models import Episode
     from wuye.dunning.services import close_finished_episodes, reconcile_notices
 
-    involved = set(
-        Episode.objects.filter(account_id__in=list(paid_on), closed_on__isnull=True).values_list(
-            "account_id", flat=True
+    ids = sorted(paid_on)
+    payer_dates: dict[tuple[int, int], dt.date] = {}
+    for start in range(0, len(ids), 5000):
+        for pk, project_id, customer_id in Account.objects.filter(
+            pk__in=ids[start : start + 5000]
+        ).values_list("pk", "project_id", "customer_id"):
+            key = (project_id, customer_id)
+            payer_dates[key] = max(paid_on[pk], payer_dates.get(key, paid_on[pk]))
+    customers = sorted({c for _, c in payer_dates})
+    open_payers = set()
+    for start in range(0, len(customers), 5000):
+        open_payers |= set(
+            Episode.objects.filter(
+                customer_id__in=customers[start : start + 5000], closed_on__isnull=True
+            ).values_list("project_id", "customer_id")
         )
-    )
-    by_date: dict[dt.date, list[int]] = {}
-    for account_id in sorted(involved):
-        by_date.setdefault(paid_on[account_id], []).append(account_id)
-    for on, ids in sorted(by_date.items()):
-        reconcile_notices(on=on, actor=actor, account_ids=ids)
-        close_finished_episodes(account_ids=ids, on=on, arrears=None)
+    by_date: dict[dt.date, list[tuple[int, int]]] = {}
+    for payer in sorted(open_payers & set(payer_dates)):
+        by_date.setdefault(payer_dates[payer], []).append(payer)
+    for on, payers in sorted(by_date.items()):
+        reconcile_notices(on=on, actor=actor, payers=payers)
+        close_finished_episodes(payers=payers, on=on)
 
 
 ENTRY_FIELDS = [

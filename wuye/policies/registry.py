@@ -22,6 +22,10 @@ def _int_list(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
 
+def _str_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 DEFAULTS = {
     p.key: p
     for p in [
@@ -61,6 +65,27 @@ DEFAULTS = {
         ),
         PolicyDefault(
             "limitation_warning_days", "90", int, "X2", "report debts this close to expiry"
+        ),
+        PolicyDefault(
+            "approval_supervisor_limit",
+            "1000.00",
+            Decimal,
+            "roles",
+            "largest waiver/reduction a supervisor may approve; above it a manager (M1, S3)",
+        ),
+        PolicyDefault(
+            "approval_supervisor_kinds",
+            "waiver,reduction,instalment_plan,goodwill",
+            _str_list,
+            "roles",
+            "what a supervisor may approve; a manager approves every kind (M1, M2, S3, R5)",
+        ),
+        PolicyDefault(
+            "approval_limited_kinds",
+            "waiver,reduction",
+            _str_list,
+            "roles",
+            "kinds whose amount a supervisor may approve only up to approval_supervisor_limit",
         ),
     ]
 }

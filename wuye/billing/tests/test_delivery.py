@@ -159,3 +159,17 @@ def test_cli_handover_deliver_and_worklist(capsys):
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["bills", "handover", "--by", "x", "--on", "2026-03-03", "--at", "9pm"]) == 2
     assert Decimal(bill.total) == Decimal("2500.00")
+
+
+@pytest.mark.django_db
+def test_a_bill_paid_before_delivery_has_its_delivery_cancelled():
+    """F1: a payment is seen at once: the delivery task of a bill paid in full before it
+    reached the client is cancelled with the reason, and it is not sent by courier."""
+    from wuye.payments.services import record_payment
+
+    account, bill = issued_bill()
+    handover_bills(on=MON, signed_by="cs-wang", actor="cs-wang")
+    record_payment(account=account, amount=bill.total, on=MON, actor="fin")
+    [row] = delivery_worklist(on=MON + dt.timedelta(days=6))
+    assert row["cancelled"] == "paid in full before delivery (F1)"
+    assert not row["send_by_courier"]

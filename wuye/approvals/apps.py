@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ApprovalsConfig(AppConfig):
+    name = "wuye.approvals"
+    verbose_name = "審批及通知"

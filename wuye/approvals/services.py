@@ -1,0 +1,396 @@
+"""Approval requests (審批): request, approve, reject, withdraw.
+
+Rules M1, M2, S3 and L1 ("late fees can be waived only with approval, and the waiver is
+a ledger entry, not a deletion"); who may approve what follows RULES.md "Who may do
+what", read as policy data (`approval_supervisor_limit`, `approval_supervisor_kinds`,
+`approval_limited_kinds`). Each service is one transaction that takes the account lock
+first; every status change goes through `_transition`, which records an event.
+
+Only the late-fee waiver posts so far; the other kinds are refused at request time
+until their posting exists (reductions, instalment plans, write-offs, lawyer letters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from wuye.approvals.models import APPROVER_ROLES, ApprovalEvent, ApprovalRequest, Role
+from wuye.approvals.notifications import notify
+from wuye.billing import numbers
+from wuye.billing.models import Bill
+from wuye.errors import NotFound, WuyeError
+from wuye.ledger.allocation import LATE_FEE, Debt, pro_rata
+from wuye.ledger.models import Entry
+from wuye.ledger.selectors import open_debts
+from wuye.money import MAX_AMOUNT, ZERO, fmt, money
+from wuye.policies.selectors import policy
+from wuye.properties.models import Account
+
+Kind = ApprovalRequest.Kind
+Status = ApprovalRequest.Status
+NUMBER_WIDTH = 6
+
+#: status → the statuses it may change to (one state machine, STYLE: oscar)
+TRANSITIONS = {
+    Status.REQUESTED: {Status.APPROVED, Status.REJECTED, Status.WITHDRAWN},
+}
+
+
+# --- who may approve (RULES.md "Who may do what", as policy data) -------------------------
+
+
+def may_approve(role: str, kind: str, amount: Decimal, *, project_id: int) -> bool:
+    """A manager approves every kind and amount; a supervisor the kinds of
+    `approval_supervisor_kinds`, the limited ones (waivers, reductions) only up to
+    `approval_supervisor_limit` (1,000 yuan by default)."""
+    if role == Role.MANAGER:
+        return True
+    if role != Role.SUPERVISOR:
+        return False
+    if kind not in policy("approval_supervisor_kinds", project_id=project_id):
+        return False
+    if kind in policy("approval_limited_kinds", project_id=project_id):
+        return amount <= policy("approval_supervisor_limit", project_id=project_id)
+    return True
+
+
+def approver_role(kind: str, amount: Decimal, *, project_id: int) -> str:
+    """The first role, in order of rank, that may approve such a request."""
+    for role in APPROVER_ROLES:
+        if may_approve(role, kind, amount, project_id=project_id):
+            return role
+    return Role.MANAGER
+
+
+def _check_role(role: str) -> str:
+    if role not in APPROVER_ROLES:
+        raise WuyeError(
+            "invalid_role",
+            f"--role: '{role}' is not one of {', '.join(APPROVER_ROLES)}",
+            f"--role：「{role}」須為 {'、'.join(APPROVER_ROLES)} 之一",
+        )
+    return role
+
+
+# --- what each kind checks and posts -------------------------------------------------------
+
+
+def waivable_late_fees(account_id: int, *, on: dt.date, bill_id: int | None = None) -> list[Debt]:
+    """The open late fee of each bill line of live bills (of one bill, if given), oldest
+    bill first. A line counts with what is open both on `on` and with everything booked
+    so far, so a back-dated waiver never takes a line below zero on any date."""
+    booked = {
+        d.bill_line_id: d.open
+        for d in open_debts([account_id]).get(account_id, [])
+        if d.component == LATE_FEE
+    }
+    then = [
+        d
+        for d in open_debts([account_id], as_of=on).get(account_id, [])
+        if d.component == LATE_FEE and d.bill_line_id in booked
+    ]
+    live = set(
+        Bill.objects.filter(
+            pk__in={d.bill_id for d in then}, status=Bill.Status.ISSUED
+        ).values_list("pk", flat=True)
+    )
+    debts = [
+        Debt(d.bill_id, d.bill_line_id, d.fee_item_id, d.component,
+             min(d.open, booked[d.bill_line_id]), d.due_date, d.period_start)
+        for d in then
+        if d.bill_id in live and (bill_id is None or d.bill_id == bill_id)
+    ]  # fmt: skip
+    return sorted(debts, key=lambda d: (d.period_start, d.bill_id, d.bill_line_id))
+
+
+def _check_waiver(*, account: Account, bill: Bill | None, amount: Decimal, on: dt.date) -> None:
+    """L1: never waive more than the late fee that is open."""
+    debts = waivable_late_fees(account.pk, on=on, bill_id=bill.pk if bill else None)
+    open_fee = sum((d.open for d in debts), ZERO)
+    if amount > open_fee:
+        what = f"bill {bill.number}" if bill else f"account {account.code}"
+        what_zh = f"帳單 {bill.number}" if bill else f"帳戶 {account.code}"
+        raise WuyeError(
+            "waiver_exceeds_open",
+            f"a waiver of {fmt(amount)} is more than the open late fee of {what} "
+            f"({fmt(open_fee)} on {on})",
+            f"減免 {fmt(amount)} 超過{what_zh} 的未付違約金（{on}：{fmt(open_fee)}）",
+            open_late_fee=fmt(open_fee),
+        )
+
+
+def _post_waiver(request: ApprovalRequest, *, on: dt.date, actor: str) -> list[Entry]:
+    """L1, M1, S3: `waiver` entries on the late fee of the bill's lines (or of every live
+    bill of the account), split pro rata to what is open by largest remainder, booked on
+    the approval date. The late-fee run counts only `late_fee` entries as posted, so it
+    never posts a waived amount again."""
+    debts = waivable_late_fees(request.account_id, on=on, bill_id=request.bill_id)
+    shares = pro_rata(request.amount, [d.open for d in debts])
+    now = timezone.now()
+    reason = f"M1/S3 waiver {request.number}: {request.reason}"[:300]
+    entries = []
+    for debt, share in zip(debts, shares, strict=True):
+        if share > 0:
+            entries.append(Entry.objects.create(
+                account_id=request.account_id, kind=Entry.Kind.WAIVER,
+                component=Entry.Component.LATE_FEE, bill_id=debt.bill_id,
+                bill_line_id=debt.bill_line_id, fee_item_id=debt.fee_item_id, amount=-share,
+                entry_date=on, value_date=on, actor=actor, created_at=now, reason=reason,
+            ))  # fmt: skip
+    return entries
+
+
+@dataclass(frozen=True)
+class KindHandler:
+    """What a kind checks when requested and again when approved, and what it posts."""
+
+    check: Callable[..., None]
+    post: Callable[..., list[Entry]]
+
+
+HANDLERS: dict[str, KindHandler] = {
+    Kind.WAIVER: KindHandler(check=_check_waiver, post=_post_waiver),
+}
+
+
+def _handler(kind: str) -> KindHandler:
+    if kind not in Kind.values:
+        raise WuyeError(
+            "invalid_kind",
+            f"kind: '{kind}' is not one of {', '.join(Kind.values)}",
+            f"審批類別「{kind}」無效",
+        )
+    if kind not in HANDLERS:
+        raise WuyeError(
+            "not_supported",
+            f"approval requests of kind '{kind}' are not yet supported (only: "
+            f"{', '.join(HANDLERS)})",
+            f"暫不支援「{Kind(kind).label}」審批（目前僅支援減免違約金）",
+        )
+    return HANDLERS[kind]
+
+
+# --- the state machine ----------------------------------------------------------------------
+
+
+def _check_transition(request: ApprovalRequest, to: str) -> None:
+    if to not in TRANSITIONS.get(request.status, set()):
+        raise WuyeError(
+            "invalid_transition",
+            f"approval request {request.number} is {request.status}, it cannot become {to}",
+            f"審批申請 {request.number} 狀態為「{Status(request.status).label}」，"
+            f"不能改為「{Status(to).label}」",
+            status=request.status,
+        )
+
+
+def _transition(
+    request: ApprovalRequest, to: str, *, on: dt.date, actor: str, role: str = "", note: str = ""
+) -> ApprovalRequest:
+    """The one way a request changes status: checks the change is allowed, records it."""
+    _check_transition(request, to)
+    update: dict = {"status": to}
+    if to in (Status.APPROVED, Status.REJECTED):
+        update.update(decided_by=actor, decided_role=role, decided_on=on, decision_note=note)
+    ApprovalRequest.objects.filter(pk=request.pk).update(**update)
+    ApprovalEvent.objects.create(
+        request=request, from_status=request.status, to_status=to, on=on, actor=actor,
+        role=role, note=note, created_at=timezone.now(),
+    )  # fmt: skip
+    request.refresh_from_db()
+    return request
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+def _required(text: str | None, code: str, what: str, what_zh: str) -> str:
+    if not text or not text.strip():
+        raise WuyeError(code, f"{what} is required", f"須填寫{what_zh}")
+    return text.strip()
+
+
+def _check_amount(amount: Decimal) -> Decimal:
+    if (
+        not isinstance(amount, Decimal)
+        or not amount.is_finite()
+        or amount <= 0
+        or amount > MAX_AMOUNT
+        or money(amount) != amount
+    ):
+        raise WuyeError(
+            "invalid_amount",
+            f"amount: {amount} must be positive with at most 2 decimals",
+            f"金額：{amount} 必須為正數且最多兩位小數",
+        )
+    return amount
+
+
+def _lock_account(account_id: int) -> Account:
+    return (
+        Account.objects.select_for_update(of=("self",))
+        .select_related("project", "unit")
+        .get(pk=account_id)
+    )
+
+
+def request_approval(
+    *,
+    kind: str,
+    account: Account,
+    amount: Decimal,
+    reason: str,
+    on: dt.date,
+    actor: str,
+    bill_number: str | None = None,
+) -> ApprovalRequest:
+    """Ask for an approval (M1, M2, S3): numbered per project and year (HT-A2026-000001),
+    checked now (a waiver: not more than the open late fee) and again when approved; the
+    role that may approve it is notified. Nothing is posted until it is approved."""
+    handler = _handler(kind)
+    _check_amount(amount)
+    reason = _required(reason, "reason_required", "a reason", "申請原因")
+    with transaction.atomic():
+        account = _lock_account(account.pk)
+        bill = None
+        if bill_number:
+            bill = Bill.objects.filter(number=bill_number).first()
+            if bill is None:
+                raise NotFound("bill", bill_number)
+            if bill.account_id != account.pk:
+                raise WuyeError(
+                    "bill_not_of_account",
+                    f"bill {bill_number} belongs to another account than {account.code}",
+                    f"帳單 {bill_number} 不屬於帳戶 {account.code}",
+                )
+            if bill.status != Bill.Status.ISSUED:
+                raise WuyeError(
+                    "bill_void", f"bill {bill_number} is void", f"帳單 {bill_number} 已作廢"
+                )
+        handler.check(account=account, bill=bill, amount=amount, on=on)
+        project = account.project
+        base = numbers.reserve(f"approval:{project.code}:{on.year}")
+        request = ApprovalRequest.objects.create(
+            number=numbers.format_number(project.code, f"A{on.year}", base + 1, NUMBER_WIDTH),
+            project=project, account=account, kind=kind, bill=bill, amount=amount,
+            reason=reason, requested_by=actor, requested_on=on, created_at=timezone.now(),
+        )  # fmt: skip
+        ApprovalEvent.objects.create(
+            request=request, from_status="", to_status=Status.REQUESTED, on=on, actor=actor,
+            note=reason, created_at=request.created_at,
+        )  # fmt: skip
+        role = approver_role(kind, amount, project_id=project.pk)
+        notify(
+            role=role, project=project, on=on, approval=request, bill=bill,
+            subject=f"待審批 {request.number}：{Kind(kind).label} {fmt(amount)}"
+                    f"（{account.unit.code}）",
+            body=f"{Kind(kind).label} {fmt(amount)} for {account.code}"
+                 + (f", bill {bill.number}" if bill else "")
+                 + f"; requested by {actor} on {on}: {reason}",
+        )  # fmt: skip
+    return request
+
+
+def get_approval(number: str) -> ApprovalRequest:
+    try:
+        return ApprovalRequest.objects.select_related("project", "account", "bill").get(
+            number=number
+        )
+    except ApprovalRequest.DoesNotExist:
+        raise NotFound("approval request", number) from None
+
+
+def _locked(number: str) -> ApprovalRequest:
+    """The account lock first (as every money-moving service), then the request row."""
+    request = get_approval(number)
+    _lock_account(request.account_id)
+    return (
+        ApprovalRequest.objects.select_for_update(of=("self",))
+        .select_related("project", "account", "bill")
+        .get(pk=request.pk)
+    )
+
+
+def _check_decision(request: ApprovalRequest, to: str, *, on: dt.date, actor: str) -> None:
+    _check_transition(request, to)
+    if actor == request.requested_by:
+        raise WuyeError(
+            "own_request",
+            f"{actor} requested {request.number} and may not decide it",
+            f"{actor} 為 {request.number} 的申請人，不得自行審批",
+        )
+    if on < request.requested_on:
+        raise WuyeError(
+            "invalid_date",
+            f"--on: {on} is before the request ({request.requested_on})",
+            f"日期 {on} 早於申請日 {request.requested_on}",
+        )
+
+
+def approve(number: str, *, on: dt.date, actor: str, role: str, note: str = "") -> ApprovalRequest:
+    """Approve a request and post what it allows, in one transaction (M1, S3, L1): the
+    role must be allowed to approve its kind and amount, the requester never approves
+    their own request, and the amount is checked again against what is open now."""
+    _check_role(role)
+    with transaction.atomic():
+        request = _locked(number)
+        _check_decision(request, Status.APPROVED, on=on, actor=actor)
+        if not may_approve(role, request.kind, request.amount, project_id=request.project_id):
+            needed = approver_role(request.kind, request.amount, project_id=request.project_id)
+            raise WuyeError(
+                "not_authorised",
+                f"a {role} may not approve {request.number} "
+                f"({request.kind} {fmt(request.amount)}): it needs a {needed}",
+                f"{Role(role).label}無權審批 {request.number}"
+                f"（{Kind(request.kind).label} {fmt(request.amount)}），須由{Role(needed).label}審批",
+                needs=needed,
+            )
+        handler = _handler(request.kind)
+        if request.bill_id and request.bill.status != Bill.Status.ISSUED:
+            raise WuyeError(
+                "bill_void",
+                f"bill {request.bill.number} is void",
+                f"帳單 {request.bill.number} 已作廢",
+            )
+        handler.check(account=request.account, bill=request.bill, amount=request.amount, on=on)
+        entries = handler.post(request, on=on, actor=actor)
+        _transition(request, Status.APPROVED, on=on, actor=actor, role=role, note=note.strip())
+        request.entries.add(*entries)
+    return request
+
+
+def reject(number: str, *, on: dt.date, actor: str, role: str, note: str) -> ApprovalRequest:
+    """Reject a request with a reason; nothing is posted. Any approver role may reject;
+    the requester withdraws instead."""
+    _check_role(role)
+    note = _required(note, "note_required", "a note (why it is rejected)", "駁回原因")
+    with transaction.atomic():
+        request = _locked(number)
+        _check_decision(request, Status.REJECTED, on=on, actor=actor)
+        return _transition(request, Status.REJECTED, on=on, actor=actor, role=role, note=note)
+
+
+def withdraw(number: str, *, on: dt.date, actor: str, note: str = "") -> ApprovalRequest:
+    """The requester takes back a request that is not decided yet."""
+    with transaction.atomic():
+        request = _locked(number)
+        _check_transition(request, Status.WITHDRAWN)
+        if on < request.requested_on:
+            raise WuyeError(
+                "invalid_date",
+                f"--on: {on} is before the request ({request.requested_on})",
+                f"日期 {on} 早於申請日 {request.requested_on}",
+            )
+        if actor != request.requested_by:
+            raise WuyeError(
+                "not_requester",
+                f"only {request.requested_by}, who requested {request.number}, may withdraw it",
+                f"僅申請人 {request.requested_by} 可撤回 {request.number}",
+            )
+        return _transition(request, Status.WITHDRAWN, on=on, actor=actor, note=note.strip())
