@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--signer", default="", help="who signed (X2)")
     p.add_argument("--relation", default="", help="the signer's relation to the client")
     p.add_argument("--method", default="hand", choices=["hand", "courier", "posted"])
+    p = command(
+        bills_sub, "handover-pending", _bills_handover_pending,
+        "bills and notices not yet signed for; late after the hand-over time (A1)",
+    )  # fmt: skip
+    p.add_argument("--on", help="date (default today)")
+    p.add_argument("--at", help="local time HH:MM (default now)")
+    p.add_argument("--project", help="project code (default: every project)")
     p = command(bills_sub, "handover", _bills_handover, "an assistant signs for issued bills (A1)")
     p.add_argument("--on", help="hand-over date (default today)")
     p.add_argument("--by", required=True, help="the assistant who signs for them")
@@ -419,6 +426,36 @@ def _bills_handover(args) -> int:
         or "nothing to sign for"
     )
     return _emit(args, data, text)
+
+
+def _bills_handover_pending(args) -> int:
+    import datetime as dt
+
+    from wuye.billing.delivery import pending_handovers
+    from wuye.output import table
+
+    if args.at:
+        try:
+            at = dt.time.fromisoformat(args.at)
+        except ValueError:
+            raise WuyeError("invalid_time", f"--at: '{args.at}' is not a time (HH:MM)",
+                            f"--at：「{args.at}」不是時間（HH:MM）") from None  # fmt: skip
+    else:
+        from zoneinfo import ZoneInfo
+
+        from django.conf import settings
+
+        zone = ZoneInfo(_project_time_zone(args) or settings.TIME_ZONE)
+        at = dt.datetime.now(zone).time()  # the outer edge may read the clock (STYLE §5)
+    on = _date(args, "on")
+    rows = pending_handovers(on=on, at=at, project_code=args.project)
+    text = table(
+        ["project", "bills", "notices", "since", "hand-over time", "late"],
+        [[r["project"], r["bills"], r["notices"], r["since"], r["handover_time"],
+          "LATE (A1)" if r["late"] else ""] for r in rows],
+        right={1, 2},
+    ) if rows else "nothing waiting to be signed for"  # fmt: skip
+    return _emit(args, {"on": on, "at": at.strftime("%H:%M"), "pending": rows}, text)
 
 
 def _bills_deliver(args) -> int:

@@ -54,6 +54,60 @@ def handover_bills(
     return batches
 
 
+def pending_handovers(*, on: dt.date, at: dt.time, project_code: str | None = None) -> list[dict]:
+    """A1: per project, the issued bills and notices not yet signed for by an assistant;
+    late once the project's hand-over time has passed on `on` (or they are from an
+    earlier day)."""
+    from django.db.models import Count, Min
+
+    from wuye.dunning.models import DELIVERED_ACTIONS, Notice
+
+    projects = Project.objects.order_by("code")
+    if project_code:
+        projects = projects.filter(code=project_code)
+        if not projects.exists():
+            raise NotFound("project", project_code)
+    bills = dict(
+        (row["project_id"], (row["n"], row["since"]))
+        for row in Bill.objects.filter(
+            status=Bill.Status.ISSUED,
+            issue_date__lte=on,
+            handovers__isnull=True,
+            receipt__isnull=True,
+            project__in=projects,
+        )
+        .values("project_id")
+        .annotate(n=Count("id"), since=Min("issue_date"))
+        .order_by()
+    )
+    notices = dict(
+        (row["project_id"], (row["n"], row["since"]))
+        for row in Notice.objects.filter(
+            status=Notice.Status.ISSUED,
+            handed_over_on__isnull=True,
+            issued_on__lte=on,
+            action__in=list(DELIVERED_ACTIONS),
+            project__in=projects,
+        )
+        .values("project_id")
+        .annotate(n=Count("id"), since=Min("issued_on"))
+        .order_by()
+    )
+    rows = []
+    for project in projects:
+        b_count, b_since = bills.get(project.pk, (0, None))
+        n_count, n_since = notices.get(project.pk, (0, None))
+        if not b_count and not n_count:
+            continue
+        since = min(d for d in (b_since, n_since) if d is not None)
+        rows.append({
+            "project": project.code, "bills": b_count, "notices": n_count, "since": since,
+            "handover_time": project.handover_time.strftime("%H:%M"),
+            "late": since < on or at > project.handover_time,
+        })  # fmt: skip
+    return rows
+
+
 def record_delivery(
     *, number: str, on: dt.date, staff: str, signed_by: str | None = None,
     relation: str = "", failed: str | None = None, note: str = "",

@@ -173,3 +173,19 @@ def test_a_bill_paid_before_delivery_has_its_delivery_cancelled():
     [row] = delivery_worklist(on=MON + dt.timedelta(days=6))
     assert row["cancelled"] == "paid in full before delivery (F1)"
     assert not row["send_by_courier"]
+
+
+@pytest.mark.django_db
+def test_an_unsigned_batch_shows_as_late_after_the_handover_time(capsys):
+    """A1: issued bills nobody has signed for are listed per project, late once the
+    project's hand-over time (09:00) has passed; signing for them clears the list."""
+    issued_bill()
+    args = ["bills", "handover-pending", "--on", str(MON), "--json"]
+    assert main([*args, "--at", "08:30"]) == 0
+    [row] = json.loads(capsys.readouterr().out)["pending"]
+    assert (row["project"], row["bills"], row["notices"], row["late"]) == ("HT", 1, 0, False)
+    assert main([*args, "--at", "09:15"]) == 0
+    assert json.loads(capsys.readouterr().out)["pending"][0]["late"] is True
+    handover_bills(on=MON, signed_by="cs-wang", actor="cs-wang")
+    assert main([*args, "--at", "09:15"]) == 0
+    assert json.loads(capsys.readouterr().out)["pending"] == []
