@@ -24,6 +24,7 @@ from wuye.approvals.models import APPROVER_ROLES, ApprovalEvent, ApprovalRequest
 from wuye.approvals.notifications import notify
 from wuye.billing import numbers
 from wuye.billing.models import Bill
+from wuye.dunning.services import debts_changed
 from wuye.errors import NotFound, WuyeError
 from wuye.ledger.allocation import LATE_FEE, Debt, pro_rata
 from wuye.ledger.models import Entry
@@ -362,6 +363,7 @@ def approve(number: str, *, on: dt.date, actor: str, role: str, note: str = "") 
         entries = handler.post(request, on=on, actor=actor)
         _transition(request, Status.APPROVED, on=on, actor=actor, role=role, note=note.strip())
         request.entries.add(*entries)
+        debts_changed({request.account_id: on}, actor=actor)  # F1: notices state the new amounts
     return request
 
 

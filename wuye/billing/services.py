@@ -384,6 +384,9 @@ def void_bill(
         from wuye.approvals.error_reports import bill_voided  # D1: resolves error reports
 
         bill_voided(bill=bill, replacement=replacement, on=on, actor=actor)
+        from wuye.dunning.services import debts_changed  # F1: notices of the voided debt
+
+        debts_changed({bill.account_id: on}, actor=actor)
     return bill, replacement
 
 

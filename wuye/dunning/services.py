@@ -478,6 +478,38 @@ def close_finished_episodes(
 # --- F1: a payment is seen at once by every notice -----------------------------------
 
 
+def debts_changed(paid_on: dict[int, dt.date], *, actor: str) -> None:
+    """F1: a payment (or a void, a waiver) is seen at once by dunning: notices not yet
+    delivered for debts now paid are cancelled or reissued with the new amounts, and an
+    arrears episode with nothing overdue any more ends (E2). `paid_on`: the date of the
+    change per account."""
+    from wuye.dunning.models import Episode
+    from wuye.dunning.services import close_finished_episodes, reconcile_notices
+
+    ids = sorted(paid_on)
+    payer_dates: dict[tuple[int, int], dt.date] = {}
+    for start in range(0, len(ids), 5000):
+        for pk, project_id, customer_id in Account.objects.filter(
+            pk__in=ids[start : start + 5000]
+        ).values_list("pk", "project_id", "customer_id"):
+            key = (project_id, customer_id)
+            payer_dates[key] = max(paid_on[pk], payer_dates.get(key, paid_on[pk]))
+    customers = sorted({c for _, c in payer_dates})
+    open_payers = set()
+    for start in range(0, len(customers), 5000):
+        open_payers |= set(
+            Episode.objects.filter(
+                customer_id__in=customers[start : start + 5000], closed_on__isnull=True
+            ).values_list("project_id", "customer_id")
+        )
+    by_date: dict[dt.date, list[tuple[int, int]]] = {}
+    for payer in sorted(open_payers & set(payer_dates)):
+        by_date.setdefault(payer_dates[payer], []).append(payer)
+    for on, payers in sorted(by_date.items()):
+        reconcile_notices(on=on, actor=actor, payers=payers)
+        close_finished_episodes(payers=payers, on=on)
+
+
 def reconcile_notices(
     *, on: dt.date, actor: str, project_ids: list[int] | None = None,
     payers: list[tuple[int, int]] | None = None,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from wuye.billing import numbers
 from wuye.billing.models import Bill
 from wuye.bulk import db_value, insert_rows, reserve_ids
+from wuye.dunning.services import debts_changed  # F1
 from wuye.errors import NotFound, WuyeError
 from wuye.ledger import selectors as ledger_selectors
 from wuye.ledger import services as ledger
@@ -112,39 +113,8 @@ def record_payment(
             late_fee_first=late_fee_first,
         )
         Entry.objects.bulk_create(payment_entries(payment, split))
-        notify_dunning({account.pk: on}, actor=actor)
+        debts_changed({account.pk: on}, actor=actor)
     return payment
-
-
-def notify_dunning(paid_on: dict[int, dt.date], *, actor: str) -> None:
-    """F1: a payment is seen at once by dunning: notices not yet delivered for debts now
-    paid are cancelled or reissued with the new amounts, and an arrears episode with
-    nothing overdue any more ends (E2)."""
-    from wuye.dunning.models import Episode
-    from wuye.dunning.services import close_finished_episodes, reconcile_notices
-
-    ids = sorted(paid_on)
-    payer_dates: dict[tuple[int, int], dt.date] = {}
-    for start in range(0, len(ids), 5000):
-        for pk, project_id, customer_id in Account.objects.filter(
-            pk__in=ids[start : start + 5000]
-        ).values_list("pk", "project_id", "customer_id"):
-            key = (project_id, customer_id)
-            payer_dates[key] = max(paid_on[pk], payer_dates.get(key, paid_on[pk]))
-    customers = sorted({c for _, c in payer_dates})
-    open_payers = set()
-    for start in range(0, len(customers), 5000):
-        open_payers |= set(
-            Episode.objects.filter(
-                customer_id__in=customers[start : start + 5000], closed_on__isnull=True
-            ).values_list("project_id", "customer_id")
-        )
-    by_date: dict[dt.date, list[tuple[int, int]]] = {}
-    for payer in sorted(open_payers & set(payer_dates)):
-        by_date.setdefault(payer_dates[payer], []).append(payer)
-    for on, payers in sorted(by_date.items()):
-        reconcile_notices(on=on, actor=actor, payers=payers)
-        close_finished_episodes(payers=payers, on=on)
 
 
 ENTRY_FIELDS = [
@@ -282,7 +252,7 @@ def _record_chunk(specs: list[PaymentSpec], *, actor: str) -> int:
     last_paid: dict[int, dt.date] = {}
     for s in specs:
         last_paid[s.account_id] = max(s.on, last_paid.get(s.account_id, s.on))
-    notify_dunning(last_paid, actor=actor)
+    debts_changed(last_paid, actor=actor)
     return len(payment_rows)
 
 
