@@ -343,12 +343,16 @@ def _demo_data(args) -> int:
         data["history"] = {
             "periods": h.periods,
             "bills": h.bills,
+            "handovers": h.handovers,
+            "delivery_attempts": h.attempts,
+            "courier_dispatches": h.couriers,
             "receipts": h.receipts,
             "payments": h.payments,
             "overdue": summary,
         }
         text += (
-            f"\nhistory {', '.join(h.periods)}: {h.bills} bills, {h.receipts} receipts, "
+            f"\nhistory {', '.join(h.periods)}: {h.bills} bills, {h.handovers} hand-overs, "
+            f"{h.attempts} delivery attempts, {h.couriers} by EMS, {h.receipts} receipts, "
             f"{h.payments} payments; on {on} {summary['overdue_accounts']} of "
             f"{summary['accounts']} accounts overdue ({summary['overdue_share']}), "
             f"by age of the oldest debt: "

@@ -16,11 +16,26 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from wuye.billing.models import Bill, BillReceipt, CourierDispatch, DeliveryAttempt, HandOver
+from wuye.billing.models import (
+    Bill,
+    BillReceipt,
+    Contract,
+    CourierDispatch,
+    DeliveryAttempt,
+    HandOver,
+)
 from wuye.billing.services import get_bill, record_bill_receipt
 from wuye.errors import NotFound, WuyeError
 from wuye.policies.selectors import policy
 from wuye.properties.models import Project
+
+
+def to_hand_over(bills):
+    """Issued bills still to be signed for: not yet handed over or received, and not of a
+    fixed-due-day contract (E1: those are posted or messaged, not signed for)."""
+    return bills.filter(
+        status=Bill.Status.ISSUED, handovers__isnull=True, receipt__isnull=True
+    ).exclude(contract__payment_term=Contract.Term.FIXED_DAY)
 
 
 def handover_bills(
@@ -37,10 +52,7 @@ def handover_bills(
     batches = []
     with transaction.atomic():
         for project in projects:
-            bills = Bill.objects.filter(
-                project=project, status=Bill.Status.ISSUED, issue_date__lte=on,
-                handovers__isnull=True, receipt__isnull=True,
-            )  # fmt: skip
+            bills = to_hand_over(Bill.objects.filter(project=project, issue_date__lte=on))
             ids = list(bills.values_list("id", flat=True))
             if not ids:
                 continue
@@ -69,13 +81,7 @@ def pending_handovers(*, on: dt.date, at: dt.time, project_code: str | None = No
             raise NotFound("project", project_code)
     bills = dict(
         (row["project_id"], (row["n"], row["since"]))
-        for row in Bill.objects.filter(
-            status=Bill.Status.ISSUED,
-            issue_date__lte=on,
-            handovers__isnull=True,
-            receipt__isnull=True,
-            project__in=projects,
-        )
+        for row in to_hand_over(Bill.objects.filter(issue_date__lte=on, project__in=projects))
         .values("project_id")
         .annotate(n=Count("id"), since=Min("issue_date"))
         .order_by()

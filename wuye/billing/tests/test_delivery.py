@@ -189,3 +189,15 @@ def test_an_unsigned_batch_shows_as_late_after_the_handover_time(capsys):
     handover_bills(on=MON, signed_by="cs-wang", actor="cs-wang")
     assert main([*args, "--at", "09:15"]) == 0
     assert json.loads(capsys.readouterr().out)["pending"] == []
+
+
+@pytest.mark.django_db
+def test_fixed_due_day_bills_are_not_signed_for_nor_pending(capsys):
+    """A1/E1: bills of a fixed-due-day contract are posted or messaged, not signed for:
+    no hand-over takes them and they never show as a late hand-over."""
+    from wuye.billing.models import Contract
+
+    issued_bill(payment_term=Contract.Term.FIXED_DAY)
+    assert handover_bills(on=MON, signed_by="cs-wang", actor="cs-wang") == []
+    assert main(["bills", "handover-pending", "--on", str(MON), "--at", "10:00", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["pending"] == []
