@@ -137,3 +137,27 @@ def test_pure_ladder_waits_for_delivery_and_gap():
     sent = [ladder.Sent(1, D(2026, 3, 21), D(2026, 3, 22))]
     assert ladder.next_step(steps, sent, facts, D(2026, 3, 24)).position is None  # gap
     assert ladder.next_step(steps, sent, facts, D(2026, 3, 25)).position == 2
+
+
+def test_pure_triggers_amount_or_age_repeat_and_without_result():
+    """Policy triggers as data (E2, R1, R5 readings): amount or age (either suffices when
+    both are set), a step that repeats every N days while the next is not due, and a step
+    that waits for a previous step without result (no payment since)."""
+    facts = ladder.Facts(Decimal("4000"), D(2026, 1, 1))
+    legal = [ladder.Step(1, min_arrears=Decimal("5000"), min_age_days=366)]
+    assert ladder.next_step(legal, [], facts, D(2026, 6, 1)).position is None  # neither
+    assert ladder.next_step(legal, [], facts, D(2027, 1, 3)).position == 1  # age > 1 year
+    rich = ladder.Facts(Decimal("5000"), D(2026, 1, 1))
+    assert ladder.next_step(legal, [], rich, D(2026, 1, 2)).position == 1  # amount reaches
+    reminders = [
+        ladder.Step(1, days_overdue=1, repeat_every_days=14, waits_for_delivery=False),
+        ladder.Step(2, days_overdue=60, without_result=True, waits_for_delivery=False),
+    ]
+    sent = [ladder.Sent(1, D(2026, 1, 2), D(2026, 1, 2))]
+    assert ladder.next_step(reminders, sent, facts, D(2026, 1, 15)).position is None
+    assert ladder.next_step(reminders, sent, facts, D(2026, 1, 16)) == ladder.Decision(1, "repeat")
+    paid = ladder.Facts(Decimal("4000"), D(2026, 1, 1), last_payment=D(2026, 2, 1))
+    assert ladder.next_step(reminders, sent, paid, D(2026, 3, 5)) == ladder.Decision(
+        1, "repeat"
+    )  # a payment since the reminder is a result: the 2nd waits, the reminder repeats
+    assert ladder.next_step(reminders, sent, facts, D(2026, 3, 5)).position == 2
