@@ -16,10 +16,17 @@ def register(group, command) -> None:
     p.add_argument("--chunk", type=int, default=100, help="notices laid out at a time per worker")
     p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
 
-    bills = group("bills", "issue, void, receive and show bills (帳單)")
-    p = command(bills, "pdf", _bills_pdf, "print one bill as PDF")
+    p = command(notices, "print", _notices_print, "one notice as PDF or HTML print view")
     p.add_argument("number")
-    p.add_argument("--out", required=True, help="the PDF file to write")
+    p.add_argument("--out", required=True, help="the file to write")
+    p.add_argument("--html", action="store_true", help="write the HTML print view instead")
+    p.add_argument("--language", choices=LANGUAGES, help="default: the project's language")
+
+    bills = group("bills", "issue, void, receive and show bills (帳單)")
+    p = command(bills, "pdf", _bills_pdf, "print one bill as PDF (or HTML print view)")
+    p.add_argument("number")
+    p.add_argument("--out", required=True, help="the file to write")
+    p.add_argument("--html", action="store_true", help="write the HTML print view instead")
     p.add_argument("--language", choices=LANGUAGES, help="default: the project's language")
 
 
@@ -46,5 +53,16 @@ def _bills_pdf(args) -> int:
     from wuye.cli import _emit
     from wuye.documents.services import render_bill_pdf
 
-    result = render_bill_pdf(number=args.number, out=args.out, language=args.language)
-    return _emit(args, result, f"bill {result['bill']}, {result['pages']} pages: {result['out']}")
+    result = render_bill_pdf(
+        number=args.number, out=args.out, language=args.language, html=args.html
+    )
+    return _emit(args, result, f"bill {result['bill']}: {result['out']}")
+
+
+def _notices_print(args) -> int:
+    from wuye.cli import _emit
+    from wuye.documents.services import render_notice
+
+    result = render_notice(number=args.number, out=args.out, language=args.language,
+                           html=args.html)  # fmt: skip
+    return _emit(args, result, f"notice {result['notice']}: {result['out']}")

@@ -121,21 +121,34 @@ def _render_in_workers(pieces, parts, htmls, workers: int) -> int:
     return pages
 
 
-def render_bill_pdf(*, number: str, out: Path, language: str | None = None) -> dict:
-    """The bill as an A4 PDF."""
+def render_bill_pdf(
+    *, number: str, out: Path, language: str | None = None, html: bool = False
+) -> dict:
+    """The bill as an A4 PDF (or, with `html`, its HTML print view)."""
+    result = _render_one(bill_html(number=number, language=language), out, html=html)
+    return {"bill": number, **result}
+
+
+def render_notice(
+    *, number: str, out: Path, language: str | None = None, html: bool = False
+) -> dict:
+    """One notice as an A4 PDF (or its HTML print view), e.g. a reissue (F1)."""
+    result = _render_one(notice_html(number=number, language=language), out, html=html)
+    return {"notice": number, **result}
+
+
+def _render_one(document: str, out: Path, *, html: bool) -> dict:
     started = time.perf_counter()
     out = _target(out)
-    html = bill_html(number=number, language=language)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".wuye-pdf-") as work:
-        part = Path(work) / "bill.pdf"
-        pages = pdf.write_documents([pdf.layout(html, pdf.font_config())], part)
+        part = Path(work) / "document"
+        if html:
+            part.write_text(document, encoding="utf-8")
+            pages = None
+        else:
+            pages = pdf.write_documents([pdf.layout(document, pdf.font_config())], part)
         os.replace(part, out)
-    return {
-        "bill": number,
-        "pages": pages,
-        "seconds": round(time.perf_counter() - started, 2),
-        "out": str(out),
-    }
+    return {"pages": pages, "seconds": round(time.perf_counter() - started, 2), "out": str(out)}
 
 
 def _notice_html(notice, language: str | None, templates: dict) -> str:

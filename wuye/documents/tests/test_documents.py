@@ -303,3 +303,20 @@ def test_unknown_language_is_refused():
     with pytest.raises(WuyeError) as error:
         document_language("en", "zh-hant")
     assert error.value.code == "invalid_language"
+
+
+@pytest.mark.django_db
+def test_one_notice_prints_as_pdf_and_as_html_print_view(tmp_path, capsys):
+    """E2, F1: a single notice (e.g. a reissue) prints on its own; the bill and the
+    notice also have an HTML print view."""
+    account, bill = _overdue_account()
+    run_dunning(as_of=DUE + dt.timedelta(days=3), actor="fin")
+    number = account.notices.get().number
+    assert main(["notices", "print", number, "--out", str(tmp_path / "n.pdf")]) == 0
+    assert number in _pdftext(tmp_path / "n.pdf") and _cjk_font_embedded(tmp_path / "n.pdf")
+    assert main(["notices", "print", number, "--html", "--out", str(tmp_path / "n.html")]) == 0
+    page = (tmp_path / "n.html").read_text(encoding="utf-8")
+    assert number in page and "第一次催繳通知書" in page and "簽收人" in page
+    assert main(["bills", "pdf", bill.number, "--html", "--out", str(tmp_path / "b.html")]) == 0
+    assert bill.number in (tmp_path / "b.html").read_text(encoding="utf-8")
+    capsys.readouterr()
