@@ -118,7 +118,7 @@ def test_four_office_clients_through_the_procedure():
             deliver_notice(number=n4.number, on=on, staff="cs-wang", failed="nobody_present")
     bill4.refresh_from_db()
     assert bill4.receipt_date == D(2026, 3, 10)  # E1: posting + 3 days, no delivery recorded
-    assert bill4.due_date == D(2026, 3, 17)
+    assert bill4.due_date == D(2026, 3, 17)  # E1: receipt + 7 days
 
     # client 1: 1st/2nd/3rd at 3/7/10 days overdue, each delivered the same day (E2)
     assert ladder(c1) == [
@@ -131,18 +131,22 @@ def test_four_office_clients_through_the_procedure():
     assert (first.principal, first.late_fee, first.total) == (
         Decimal("2500.00"), Decimal("3.75"), Decimal("2503.75"),
     )  # fmt: skip
-    assert first.number.startswith("HT-N2026-") and first.pay_by >= D(2026, 3, 16)
+    assert first.number.startswith("HT-N2026-") and first.pay_by >= D(
+        2026, 3, 16
+    )  # E2: numbered; pay-by a working day
     assert [(ln.bill_id, ln.principal) for ln in first.lines.all()] == [
         (bill1.pk, Decimal("2500.00"))
     ]
     # D2: the disputed bill is held out of dunning
-    assert notices(c2) == []
+    assert notices(c2) == []  # D2
     # client 4: 1st notice 3 days after its later due date; not delivered
-    assert ladder(c4) == [(D(2026, 3, 20), 1, "notice", "issued")]
+    assert ladder(c4) == [
+        (D(2026, 3, 20), 1, "notice", "issued")
+    ]  # E1/E2: 3 days after its own due date
 
     # E3: the undelivered notice is flagged for EMS the next day and posted
     flagged = {r["notice"]: r for r in notice_worklist(on=D(2026, 3, 21))}
-    assert flagged[notices(c4)[0].number]["send_by_courier"]
+    assert flagged[notices(c4)[0].number]["send_by_courier"]  # E3
     post_notice(number=notices(c4)[0].number, carrier="EMS", tracking="EA987654321CN",
                 on=D(2026, 3, 21), actor="cs-wang")  # fmt: skip
 
@@ -163,7 +167,7 @@ def test_four_office_clients_through_the_procedure():
     # G1: escalation 3 days after the 3rd was delivered, open for supervisor and manager
     assert ladder(c1)[-1] == (D(2026, 3, 23), 4, "escalation", "open")
     escalation = notices(c1)[-1]
-    assert escalation.step.role == "supervisor, manager"
+    assert escalation.step.role == "supervisor, manager"  # G1
     # E2: client 3's 2nd follows 3 days after the delivery of its 1st
     assert ladder(c3) == [
         (D(2026, 3, 21), 1, "notice", "delivered"),
@@ -173,7 +177,9 @@ def test_four_office_clients_through_the_procedure():
     assert [(n.issued_on, n.level) for n in notices(c4)] == [
         (D(2026, 3, 20), 1), (D(2026, 3, 24), 2),
     ]  # fmt: skip
-    assert Contact.objects.filter(notice=notices(c4)[0], channel="courier").exists()
+    assert Contact.objects.filter(
+        notice=notices(c4)[0], channel="courier"
+    ).exists()  # E3, X2: the posting is evidence
     # D2/E2: after the rejected dispute, the 1st notice (not the 3rd); L1: the late fee
     # accrued during the dispute is posted now: 2,500 × 0.5‰ × 15 days
     [n2] = notices(c2)
@@ -183,8 +189,10 @@ def test_four_office_clients_through_the_procedure():
     record_payment(account=c1, amount=balance(c1.pk) + Decimal("1.25"), on=D(2026, 3, 26),
                    actor="fin-li")  # fmt: skip
     escalation.refresh_from_db()
-    assert escalation.status == "closed"
-    assert not Episode.objects.filter(account=c1, closed_on__isnull=True).exists()
+    assert escalation.status == "closed"  # G1
+    assert not Episode.objects.filter(
+        account=c1, closed_on__isnull=True
+    ).exists()  # E2: the episode ended
     run(D(2026, 3, 27))
     assert ladder(c3)[-1] == (D(2026, 3, 27), 3, "notice", "issued")  # 10 days, 3 after 2nd
 
@@ -195,22 +203,22 @@ def test_four_office_clients_through_the_procedure():
     record_delivery(number=april.number, on=D(2026, 4, 1), staff="cs-wang",
                     signed_by="陳經理", relation="行政經理")  # fmt: skip
     april.refresh_from_db()
-    assert april.due_date == D(2026, 4, 8)
+    assert april.due_date == D(2026, 4, 8)  # E1
     for day in range(2, 12):
         run(D(2026, 4, day))
     [april_first] = notices(c1, issued_on=D(2026, 4, 11))
-    assert (april_first.level, april_first.total) == (1, Decimal("2503.75"))
+    assert (april_first.level, april_first.total) == (1, Decimal("2503.75"))  # E2, L1
     handover_notices(on=D(2026, 4, 11), signed_by="cs-wang", actor="cs-wang")
 
     # F1: a part payment before delivery voids the notice and reissues the same level
     record_payment(account=c1, amount=Decimal("1000.00"), on=D(2026, 4, 11), actor="fin-li")
     april_first.refresh_from_db()
-    assert april_first.status == "void" and "F1" in april_first.end_reason
+    assert april_first.status == "void" and "F1" in april_first.end_reason  # F1
     reissue = april_first.replaced_by
     assert (reissue.level, reissue.status, reissue.principal, reissue.late_fee) == (
         1, "issued", Decimal("1503.75"), Decimal("0.00"),
     )  # fmt: skip  # P1: the late fee was paid first, then principal
-    assert reissue.number != april_first.number
+    assert reissue.number != april_first.number  # F1: a new number
     run(D(2026, 4, 11))
     assert len(notices(c1, issued_on=D(2026, 4, 11))) == 2  # nothing new on a rerun
     deliver_new(c1, D(2026, 4, 12))
@@ -225,14 +233,16 @@ def test_four_office_clients_through_the_procedure():
     # F1: full payment before delivery cancels the undelivered notice, with the reason
     record_payment(account=c1, amount=balance(c1.pk), on=D(2026, 4, 15), actor="fin-li")
     april_second.refresh_from_db()
-    assert april_second.status == "cancelled" and "paid in full" in april_second.end_reason
-    assert not any(r["notice"] == april_second.number for r in notice_worklist(on=D(2026, 4, 15)))
+    assert april_second.status == "cancelled" and "paid in full" in april_second.end_reason  # F1
+    assert not any(
+        r["notice"] == april_second.number for r in notice_worklist(on=D(2026, 4, 15))
+    )  # F1: off the assistant's list
     for day in range(16, 21):
         run(D(2026, 4, day))
-    assert notices(c1, issued_on__gt=D(2026, 4, 15)) == []
+    assert notices(c1, issued_on__gt=D(2026, 4, 15)) == []  # E2: nothing more after payment
     # every level of every episode was issued once (a reissue is not a repeat)
     for account in (c1, c2, c3, c4):
         for episode in Episode.objects.filter(account=account):
             levels = [n.level for n in episode.notices.filter(replaces__isnull=True)
                       .exclude(status="cancelled")]  # fmt: skip
-            assert levels == sorted(set(levels)) == list(range(1, len(levels) + 1))
+            assert levels == sorted(set(levels)) == list(range(1, len(levels) + 1))  # E2
