@@ -60,6 +60,11 @@ def register(group, command) -> None:
     p.add_argument("--carrier", required=True)
     p.add_argument("--tracking", required=True)
     p.add_argument("--on", help="posting date (default today)")
+    p = command(notices, "posting", _posting, "record a door/stairwell posting (R3)")
+    p.add_argument("number")
+    p.add_argument("--on", help="date (default today)")
+    p.add_argument("--place", required=True, help="where it was posted")
+    p.add_argument("--photo", required=True, help="the photo's reference")
     p = command(notices, "courier-delivered", _courier_delivered, "the carrier's delivery date")
     p.add_argument("number")
     p.add_argument("--on", help="delivery date (default today)")
@@ -373,6 +378,17 @@ def _post(args) -> int:
                          on=_date(args, "on"), actor=_actor(args))  # fmt: skip
     notice = _notices_query().get(pk=notice.pk)
     return _emit(args, _notice_dict(notice), f"notice {notice.number} posted on {notice.posted_on}")
+
+
+def _posting(args) -> int:
+    from wuye.cli import _actor, _date, _emit
+    from wuye.dunning.notices import record_posting
+
+    notice = record_posting(number=args.number, on=_date(args, "on"), place=args.place,
+                            photo_ref=args.photo, staff=_actor(args))  # fmt: skip
+    notice = _notices_query().get(pk=notice.pk)
+    data = _notice_dict(notice) | {"place": notice.posting_place, "photo": notice.photo_ref}
+    return _emit(args, data, f"notice {notice.number} posted at {notice.posting_place}")
 
 
 def _courier_delivered(args) -> int:

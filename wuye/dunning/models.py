@@ -57,7 +57,7 @@ class DunningPolicy(models.Model):
 
 
 class DunningStep(models.Model):
-    """One rung of the ladder. Trigger: all of days overdue ≥ `days_overdue`, days since
+    """One rung of a ladder (its `track`). Trigger: all of days overdue ≥ `days_overdue`, days since
     the previous step was delivered/done ≥ `gap_days`, and (arrears ≥ `min_arrears` or
     oldest debt overdue ≥ `min_age_days`; either suffices when both are set);
     `without_result` also needs no payment since the previous step. A step with
@@ -65,6 +65,11 @@ class DunningStep(models.Model):
 
     policy = models.ForeignKey(DunningPolicy, on_delete=models.PROTECT, related_name="steps")
     position = models.PositiveSmallIntegerField(help_text="the level: 1, 2, 3 …")
+    track = models.CharField(
+        max_length=30, default="main",
+        help_text="steps of one track form a ladder; tracks run side by side (e.g. R1 "
+        "reminders every 14 days beside the calls and visits of R2–R4)",
+    )  # fmt: skip
     code = models.CharField(max_length=40)
     name = models.CharField(max_length=100, help_text="e.g. 第一次催繳通知書")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -89,6 +94,11 @@ class DunningStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy.code}/{self.position} {self.code}"
+
+    def clean(self) -> None:
+        from wuye.dunning.validation import validate_step
+
+        validate_step(self)
 
 
 class Episode(models.Model):
@@ -163,7 +173,7 @@ class ProposalLine(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["run", "project", "customer"], name="one_line_per_payer"
+                fields=["run", "project", "customer", "step"], name="one_line_per_payer_step"
             )
         ]
 
@@ -191,6 +201,9 @@ class Notice(models.Model):
     run = models.ForeignKey(DunningRun, null=True, blank=True, on_delete=models.PROTECT)
     step = models.ForeignKey(DunningStep, on_delete=models.PROTECT)
     level = models.PositiveSmallIntegerField()
+    occurrence = models.PositiveSmallIntegerField(
+        default=1, help_text="the n-th time a repeating step (R1 every 14 days) was issued"
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     issued_on = models.DateField()
     status = models.CharField(max_length=12, choices=Status.choices)
@@ -210,6 +223,10 @@ class Notice(models.Model):
     tracking_number = models.CharField(max_length=60, blank=True)
     posted_on = models.DateField(null=True, blank=True)
     courier_delivered_on = models.DateField(null=True, blank=True)
+    posting_place = models.CharField(
+        max_length=200, blank=True, help_text="R3: where it was posted (door, stairwell, board)"
+    )
+    photo_ref = models.CharField(max_length=200, blank=True, help_text="R3: the photo taken")
     settled_on = models.DateField(
         null=True, blank=True, help_text="delivered, posted or done: the E2 gap counts from it"
     )
@@ -221,9 +238,10 @@ class Notice(models.Model):
     class Meta:
         indexes = [models.Index(fields=["project", "issued_on"])]
         constraints = [
-            # E2: a level is issued once per episode (a reissue replaces, F1)
+            # E2: a level is issued once per episode (a reissue replaces, F1); a repeating
+            # step once per occurrence
             models.UniqueConstraint(
-                fields=["episode", "level"],
+                fields=["episode", "level", "occurrence"],
                 condition=Q(replaces__isnull=True) & ~Q(status="cancelled"),
                 name="one_level_per_episode",
             )
@@ -267,6 +285,10 @@ class Contact(models.Model):
         COURIER_DELIVERED = "courier_delivered", "快遞已送達"
         CANCELLED = "cancelled", "已取消"
         VOIDED = "voided", "已作廢重發"
+        # calls and visits (R2, R4; wuye.collection)
+        REACHED = "reached", "已聯絡上"
+        NO_ANSWER = "no_answer", "無人接聽"
+        WRONG_NUMBER = "wrong_number", "號碼錯誤"
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="contacts")
     notice = models.ForeignKey(

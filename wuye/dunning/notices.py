@@ -137,6 +137,35 @@ def post_notice(*, number: str, carrier: str, tracking: str, on: dt.date, actor:
     return notice
 
 
+def record_posting(*, number: str, on: dt.date, place: str, photo_ref: str, staff: str) -> Notice:
+    """R3: a collection notice posted on the door, stairwell or notice board: when, where,
+    by whom and the photo taken, as evidence; the next step counts from it (E2). The
+    posted document shows the unit and amount, never the owner's name (X4)."""
+    if not place.strip():
+        raise WuyeError("place_required", "--place is required (R3 evidence)", "須填寫張貼位置")
+    if not photo_ref.strip():
+        raise WuyeError("photo_required", "--photo is required (R3 evidence)", "須填寫照片編號")
+    with transaction.atomic():
+        notice = get_notice(number, lock=True)
+        _pending(notice)
+        if on < notice.issued_on:
+            raise WuyeError(
+                "invalid_date", f"--on: {on} is before the notice ({notice.issued_on})",
+                f"張貼日 {on} 早於通知書日期 {notice.issued_on}",
+            )  # fmt: skip
+        Notice.objects.filter(pk=notice.pk).update(
+            status=Notice.Status.POSTED, posted_on=on, settled_on=on, posting_place=place,
+            photo_ref=photo_ref,
+        )  # fmt: skip
+        Contact.objects.create(
+            account_id=notice.account_id, notice=notice, channel=Contact.Channel.POSTING,
+            on=on, staff=staff, result=Contact.Result.POSTED, note=f"{place}; {photo_ref}",
+            created_at=timezone.now(),
+        )  # fmt: skip
+        notice.refresh_from_db()
+    return notice
+
+
 def record_notice_courier_delivery(*, number: str, on: dt.date, actor: str) -> Notice:
     """E3, X2: the carrier's proof of delivery (a demand that reached the debtor)."""
     with transaction.atomic():

@@ -130,39 +130,48 @@ def _candidates(projects: list[Project], as_of: dt.date, customer_ids=None) -> l
     needs_payments = any(s.without_result for p in policies.values() for s in p.steps.all())
     last_paid = _last_payments(payers) if needs_payments else {}
 
-    def decide(item: sel.Arrears):
+    def decide(item: sel.Arrears) -> list[tuple[DunningStep, str]]:
+        """The next step of each track of the payer's policy (E2 per track)."""
         segment, code = terms.get(item.account_id, ("", ""))
         policy = sel.policy_for(segment, code, policies)
         if policy is None or item.arrears < policy.min_amount:
-            return None, "no policy or below the minimum"
-        steps = list(policy.steps.all())
-        decision = ladder.next_step(
-            [to_ladder(s) for s in steps],
-            [ladder.Sent(n.level, n.issued_on, n.settled_on) for n in sent[item.payer]],
-            ladder.Facts(item.arrears, item.oldest_due, last_paid.get(item.payer)),
-            as_of,
-        )
-        step = next((s for s in steps if s.position == decision.position), None)
-        return step, decision.reason
+            return []
+        tracks: dict[str, list[DunningStep]] = {}
+        for step in policy.steps.all():
+            tracks.setdefault(step.track, []).append(step)
+        facts = ladder.Facts(item.arrears, item.oldest_due, last_paid.get(item.payer))
+        chosen = []
+        for _, steps in sorted(tracks.items()):
+            positions = {s.position for s in steps}
+            decision = ladder.next_step(
+                [to_ladder(s) for s in steps],
+                [ladder.Sent(n.level, n.issued_on, n.settled_on)
+                 for n in sent[item.payer] if n.level in positions],
+                facts,
+                as_of,
+            )  # fmt: skip
+            step = next((s for s in steps if s.position == decision.position), None)
+            if step is not None:
+                chosen.append((step, decision.reason))
+        return chosen
 
     result = []
     for payer in payers:
         item = everything[payer]
-        step, reason = decide(item)
-        if step is None:
+        chosen = decide(item)
+        if not chosen:
             continue
         reasons = [paused_reasons[a] for a in sorted(item.accounts) if a in paused_reasons]
         free = unpaused.get(payer)
         if reasons and (free is None or free.oldest_due is None):
-            # paused as a whole: kept in the proposal as an excluded line, with the reason
-            result.append(Candidate(item.account_id, *payer, step, item, reasons[0], reason))
+            # paused as a whole: kept in the proposal as excluded lines, with the reason
+            result += [Candidate(item.account_id, *payer, step, item, reasons[0], why)
+                       for step, why in chosen]  # fmt: skip
             continue
         if reasons:  # some of the payer's accounts are paused: chase the others only
             item = free
-            step, reason = decide(item)
-            if step is None:
-                continue
-        result.append(Candidate(item.account_id, *payer, step, item, "", reason))
+            chosen = decide(item)
+        result += [Candidate(item.account_id, *payer, step, item, "", why) for step, why in chosen]
     return result
 
 
@@ -271,13 +280,13 @@ def execute_run(*, run_id: int | str, actor: str) -> DunningRun:
             run_late_fees(project=project, as_of=run.as_of, actor=actor)
         reconcile_notices(project_ids=[p.pk for p in projects], on=run.as_of, actor=actor)
         lines = list(run.lines.filter(excluded=False).select_related("step"))
-        by_payer = {(line.project_id, line.customer_id): line for line in lines}
+        by_payer = {(line.project_id, line.customer_id, line.step.track): line for line in lines}
         fresh = _candidates(
             projects, run.as_of, run.lines.filter(excluded=False).values("customer_id")
         )
         issue = []
         for candidate in fresh:
-            line = by_payer.get(candidate.payer)
+            line = by_payer.get((*candidate.payer, candidate.step.track))
             if line is None:
                 continue  # the payer's line in this project was excluded or not proposed
             if candidate.excluded_reason:
@@ -338,12 +347,13 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
                 opened_on=on,
                 oldest_due=c.arrears.oldest_due,
             )
-            for c in candidates
+            for c in {c.payer: c for c in candidates}.values()  # one per payer, for all tracks
             if c.payer not in open_episodes
         ],
         batch_size=2000,
     )
     open_episodes = _open_episodes(payers)
+    done = _occurrences(list(open_episodes.values()))
     items = sel.notice_items(set().union(*(c.arrears.bills for c in candidates)), on)
     projects = {p.pk: p for p in Project.objects.filter(pk__in={c.project_id for c in candidates})}
     by_project: dict[int, list[Candidate]] = defaultdict(list)
@@ -370,6 +380,7 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
                     run=run,
                     step=c.step,
                     level=c.step.position,
+                    occurrence=done.get((open_episodes[c.payer], c.step.position), 0) + 1,
                     action=c.step.action,
                     issued_on=on,
                     status=Notice.Status.OPEN if is_task else Notice.Status.ISSUED,
@@ -387,6 +398,25 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
         _write_lines(notices, line_sets)
         created += len(notices)
     return created
+
+
+def _occurrences(episode_ids: list[int]) -> dict[tuple[int, int], int]:
+    """How often each level was issued in each episode (originals not cancelled)."""
+    from django.db.models import Count
+
+    result = {}
+    for start in range(0, len(episode_ids), 5000):
+        result.update(
+            ((row["episode_id"], row["level"]), row["n"])
+            for row in Notice.objects.filter(
+                episode_id__in=episode_ids[start : start + 5000], replaces__isnull=True
+            )
+            .exclude(status=Notice.Status.CANCELLED)
+            .values("episode_id", "level")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    return result
 
 
 def _open_episodes(payers: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -558,6 +588,7 @@ def reconcile_notices(
             run=notice.run,
             step=notice.step,
             level=notice.level,
+            occurrence=notice.occurrence,
             action=notice.action,
             issued_on=on,
             status=Notice.Status.ISSUED,

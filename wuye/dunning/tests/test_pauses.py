@@ -379,11 +379,13 @@ def test_arrears_below_the_policy_minimum_are_not_chased(paid, left, chased):
 @pytest.mark.django_db
 def test_an_account_without_a_policy_for_its_segment_is_not_chased():
     """E2: an account uses its contract's policy, else the one listing its segment; with
-    neither (no residential policy is shipped) a run does not chase it."""
-    # given an overdue residential client without a named policy, and an office client
+    neither a run does not chase it."""
+    # given an overdue residential client without a named policy, where the administrator
+    # has taken the residential segment off every policy, and an office client
     residential = office_account(start=D(2026, 1, 1), segment="residential", dunning_policy="")
     office = office_account(start=D(2026, 1, 1))
     bill_and_deliver("2026-03", D(2026, 3, 2), office.project)
+    DunningPolicy.objects.filter(code="residential").update(segments="")
     assert not DunningPolicy.objects.filter(segments__contains="residential").exists()
 
     # when the run for 12 March executes
