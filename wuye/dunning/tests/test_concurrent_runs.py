@@ -70,8 +70,8 @@ def test_two_overlapping_runs_issue_each_notice_once(scratch_env):
     notices = listed["notices"]
     assert sum(created) == len(notices) > 0  # one run issued them all, the other none
     assert 0 in created
-    units = [n["unit"] for n in notices]
-    assert len(units) == len(set(units))  # one notice per account per run (E2)
+    steps = [(n["unit"], n["step"]) for n in notices]
+    assert len(steps) == len(set(steps))  # one notice per account and track per run (E2)
     numbers = sorted(int(n["number"].rsplit("-", 1)[1]) for n in notices)
     assert numbers == list(range(1, len(numbers) + 1))  # gapless
     again = json.loads(_wuye(env, "dunning", "run", "--as-of", AS_OF, "--json").stdout)
