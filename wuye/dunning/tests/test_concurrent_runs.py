@@ -72,7 +72,11 @@ def test_two_overlapping_runs_issue_each_notice_once(scratch_env):
     assert 0 in created
     steps = [(n["unit"], n["step"]) for n in notices]
     assert len(steps) == len(set(steps))  # one notice per account and track per run (E2)
-    numbers = sorted(int(n["number"].rsplit("-", 1)[1]) for n in notices)
-    assert numbers == list(range(1, len(numbers) + 1))  # gapless
+    by_project: dict[str, list[int]] = {}
+    for n in notices:
+        prefix, _, seq = n["number"].rpartition("-")
+        by_project.setdefault(prefix, []).append(int(seq))
+    for numbers in by_project.values():  # gapless per project and year
+        assert sorted(numbers) == list(range(1, len(numbers) + 1))
     again = json.loads(_wuye(env, "dunning", "run", "--as-of", AS_OF, "--json").stdout)
     assert again["notices_created"] == 0
