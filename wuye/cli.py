@@ -224,6 +224,8 @@ COMMAND_MODULES = [
     "wuye.dunning.cli",
     "wuye.approvals.cli",
     "wuye.documents.cli",
+    "wuye.collection.cli",
+    "wuye.messaging.cli",
 ]
 
 

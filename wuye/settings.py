@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "wuye.dunning",
     "wuye.approvals",
     "wuye.documents",
+    "wuye.collection",
+    "wuye.messaging",
 ]
 
 MIDDLEWARE: list[str] = []

@@ -301,6 +301,7 @@ def execute_run(*, run_id: int | str, actor: str) -> DunningRun:
                 line.outcome = "nothing due any more"
         ProposalLine.objects.bulk_update(lines, ["outcome"], batch_size=2000)
         created = _issue(issue, on=run.as_of, run=run, actor=actor)
+        _enqueue_messages(run, actor=actor)
         closed = close_finished_episodes(project_ids=[p.pk for p in projects], on=run.as_of)
         RunMark.objects.filter(project__in=projects).update(last_as_of=run.as_of)
         run.status = DunningRun.Status.EXECUTED
@@ -325,6 +326,17 @@ def run_dunning(
             transaction.set_rollback(True)
             return run
         return execute_run(run_id=run.pk, actor=actor)
+
+
+def _enqueue_messages(run: DunningRun, *, actor: str) -> None:
+    """R1: the run's SMS and e-mail steps go to the outbox (sent by `wuye messages send`,
+    which keeps quiet hours and the frequency cap)."""
+    from wuye.messaging.services import enqueue_for_notices
+
+    messages = Notice.objects.filter(run=run, action__in=[Action.SMS, Action.EMAIL])
+    for start in range(0, messages.count(), 2000):
+        enqueue_for_notices(list(messages.order_by("pk")[start : start + 2000]), on=run.as_of,
+                            actor=actor)  # fmt: skip
 
 
 def _pay_by(project: Project, on: dt.date, days: int) -> dt.date:

@@ -8,19 +8,11 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from wuye.dunning.models import Action
-
-#: wording that threatens one of the four utilities (Traditional and Simplified)
-UTILITY_THREATS = [
-    "停水", "停電", "停电", "斷水", "断水", "斷電", "断电", "停暖", "停氣", "停气",
-    "停止供水", "停止供電", "停止供电", "停止供暖", "停止供氣", "停止供气",
-    "暫停供水", "暂停供水", "暫停供電", "暂停供电", "暫停供暖", "暂停供暖",
-    "暫停供氣", "暂停供气", "暫停相關服務", "暂停相关服务", "限水", "限電", "限电",
-    "切斷水電", "切断水电", "停止水電", "停止水电",
-]  # fmt: skip
+from wuye.x1 import find_supply_threats
 
 
 def utility_threats(text: str) -> list[str]:
-    return [word for word in UTILITY_THREATS if word in text]
+    return find_supply_threats(text)
 
 
 def check_text(text: str, *, field: str) -> None:
@@ -54,7 +46,15 @@ def validate_step(step) -> None:
             }
         )
     check_text(step.name, field="name")
-    if step.template:
+    if step.template and step.action in (Action.SMS, Action.EMAIL):
+        from wuye.errors import WuyeError
+        from wuye.messaging.templates import load_template
+
+        try:
+            load_template(step.template)  # refuses a threat itself (X1)
+        except WuyeError as error:
+            raise ValidationError({"template": error.message}) from None
+    elif step.template:
         check_text(template_source(step.template), field="template")
 
 

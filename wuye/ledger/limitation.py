@@ -12,6 +12,8 @@ Each bill is its own debt (court practice), so each has its own clock: 3 years (
   signer to be the debtor, an adult family member living there or an authorised person;
 - a notice listing it sent by EMS/courier with a recorded delivery; a posting without
   proof of delivery does not restart it.
+- a promise to pay (R2, `wuye.collection`): an acknowledgement of every bill of the
+  account open on the day it was made.
 
 The receipt of the bill itself (`BillReceipt`, a bill's `CourierDispatch`) happens before
 the due date, so it can never be the latest date and is not a source. Every source is one
@@ -28,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Max, QuerySet
+from django.db.models import F, Max, OuterRef, QuerySet, Subquery, Sum
 
 from wuye.billing.models import Bill
 from wuye.dates import add_months
@@ -43,6 +45,7 @@ DUE_DATE = "due_date"
 PART_PAYMENT = "part_payment"
 SIGNED_NOTICE = "signed_notice"
 COURIER_DELIVERY = "courier_delivery"
+PROMISE = "promise"
 
 #: the evidence kinds in the user's language (UI Chinese, STYLE §2)
 KIND_LABELS = {
@@ -50,6 +53,7 @@ KIND_LABELS = {
     PART_PAYMENT: "部分付款（承認債務）",
     SIGNED_NOTICE: "催繳通知書簽收",
     COURIER_DELIVERY: "快遞送達",
+    PROMISE: "承諾付款（承認債務）",
 }
 
 NO_RELATION = "signer_relation_missing"
@@ -168,13 +172,44 @@ def _courier_deliveries(bill_ids: BillIds, as_of: dt.date) -> Iterable[Evidence]
         yield Evidence(bill_id, COURIER_DELIVERY, on, f"{number} {carrier} {tracking}".strip())
 
 
-#: where restarting evidence comes from (X2). The next sources (promise to pay, instalment
-#: plan, suit / arbitration / payment order) are added here, nowhere else. On equal dates
+def _promises(bill_ids: BillIds, as_of: dt.date) -> Iterable[Evidence]:
+    """Acknowledgement: a promise to pay (R2, wuye.collection) acknowledges every bill of
+    the account that was open on the day it was made (issued by then, not fully paid)."""
+    open_then = (
+        Entry.objects.filter(bill_id=OuterRef("pk"), value_date__lte=OuterRef("promise_on"))
+        .order_by()
+        .values("bill_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    rows = (
+        Bill.objects.filter(
+            pk__in=bill_ids,
+            account__promises__made_on__lte=as_of,
+            issue_date__lte=F("account__promises__made_on"),
+        )
+        .annotate(
+            promise_on=F("account__promises__made_on"),
+            promised_on=F("account__promises__promised_on"),
+            promised=F("account__promises__amount"),
+            open_then=Subquery(open_then),
+        )
+        .filter(open_then__gt=HALF_FEN)
+        .order_by()
+        .values_list("pk", "promise_on", "promised_on", "promised")
+    )
+    for bill_id, on, promised_on, amount in rows:
+        yield Evidence(bill_id, PROMISE, on, f"{money(amount)} by {promised_on}")
+
+
+#: where restarting evidence comes from (X2). The next sources (instalment plan, suit /
+#: arbitration / payment order) are added here, nowhere else. On equal dates
 #: the earlier source in this list is kept.
 SOURCES: list[Callable[[BillIds, dt.date], Iterable[Evidence]]] = [
     _part_payments,
     _signed_notices,
     _courier_deliveries,
+    _promises,
 ]
 
 

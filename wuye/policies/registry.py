@@ -87,5 +87,30 @@ DEFAULTS = {
             "roles",
             "kinds whose amount a supervisor may approve only up to approval_supervisor_limit",
         ),
+        PolicyDefault(
+            "quiet_hours",
+            "21:00-08:00",
+            str,
+            "defaults",
+            "no messages or calls in these local hours (HH:MM-HH:MM; empty: none)",
+        ),
+        PolicyDefault(
+            "max_messages_per_week",
+            "2",
+            int,
+            "R1/defaults",
+            "at most this many messages to one account in any 7 days; more wait",
+        ),
+        PolicyDefault("message_max_attempts", "5", int, "defaults", "tries before a message fails"),
+        PolicyDefault(
+            "message_retry_minutes", "5", int, "defaults", "first retry delay; doubles each try"
+        ),
+        PolicyDefault(
+            "message_claim_timeout_minutes",
+            "15",
+            int,
+            "defaults",
+            "a message still being sent after this is parked for review (outcome unknown)",
+        ),
     ]
 }

@@ -1,0 +1,360 @@
+"""Reads for collection: the caller's list (R2), the visit sheet (R4), promises and the
+FAQ. Lists are a fixed number of queries for all their rows, none per row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Exists, F, OuterRef, Q
+
+from wuye.collection.models import Call, CallOutcome, FaqEntry, Promise, Reason, Visit
+from wuye.collection.services import (
+    HALF_FEN,
+    parse_reason,
+    promises_with_payments,
+)
+from wuye.dunning.models import Action, Contact, Notice
+from wuye.dunning.selectors import arrears_by_account
+from wuye.errors import NotFound, WuyeError
+from wuye.ledger.statements import account_statement
+from wuye.money import ZERO
+from wuye.properties.models import Account, Project
+from wuye.properties.selectors import account_for_unit
+
+#: call outcomes that heard the owner: only these tell the reason for the arrears
+HEARD = [CallOutcome.REACHED, CallOutcome.REFUSED]
+
+
+def _project(project_code: str | None) -> Project | None:
+    if not project_code:
+        return None
+    project = Project.objects.filter(code=project_code).first()
+    if project is None:
+        raise NotFound("project", project_code)
+    return project
+
+
+def broken_promises(*, on: dt.date):
+    """R2: per account, promises broken before `on` (the promised date passed without
+    the amount paid) with no call to the account since then: marked broken by
+    `check_promises`, or still open but already short (the list is right even before
+    the check has run)."""
+    evaluated = promises_with_payments(
+        Promise.objects.filter(made_on__lte=on, promised_on__lt=on), as_of=on
+    )
+    called_since = Call.objects.filter(
+        account_id=OuterRef("account_id"), on__gt=OuterRef("promised_on"), on__lte=on
+    )
+    return evaluated.filter(
+        Q(status=Promise.Status.BROKEN)
+        | Q(status=Promise.Status.OPEN, paid__lt=F("amount") - HALF_FEN)
+    ).filter(~Exists(called_since))
+
+
+def _last_contacts(account_ids: list[int], on: dt.date) -> dict[int, Contact]:
+    result: dict[int, Contact] = {}
+    for contact in (
+        Contact.objects.filter(account_id__in=account_ids, on__lte=on)
+        .select_related("notice")
+        .order_by("account_id", "-on", "-id")
+    ):
+        result.setdefault(contact.account_id, contact)
+    return result
+
+
+def latest_reasons(account_ids: list[int], on: dt.date) -> dict[int, tuple[str, dt.date]]:
+    """The latest reason category heard per account: from calls that reached the owner
+    and visits that recorded one."""
+    found: dict[int, tuple[str, dt.date, int]] = {}
+    calls = Call.objects.filter(account_id__in=account_ids, on__lte=on, outcome__in=HEARD)
+    visits = Visit.objects.filter(account_id__in=account_ids, on__lte=on).exclude(reason="")
+    for rows in (calls, visits):
+        for account_id, reason, day, contact_id in rows.values_list(
+            "account_id", "reason", "on", "contact_id"
+        ):
+            known = found.get(account_id)
+            if known is None or (day, contact_id) > (known[1], known[2]):
+                found[account_id] = (reason, day, contact_id)
+    return {k: (v[0], v[1]) for k, v in found.items()}
+
+
+def _promise_dict(p: Promise) -> dict:
+    return {
+        "made_on": p.made_on,
+        "promised_on": p.promised_on,
+        "amount": p.amount,
+        "status": p.status,
+        "settled_on": p.settled_on,
+        "staff": p.call.staff,
+    }
+
+
+def _contact_dict(c: Contact | None) -> dict | None:
+    if c is None:
+        return None
+    return {
+        "on": c.on,
+        "channel": c.channel,
+        "result": c.result,
+        "staff": c.staff,
+        "notice": c.notice.number if c.notice_id else None,
+        "note": c.note or None,
+    }
+
+
+def call_worklist(
+    *, on: dt.date, project_code: str | None = None, staff: str | None = None
+) -> list[dict]:
+    """R2: the caller's list on `on`: open call tasks from the dunning engine, and the
+    accounts whose promise to pay broke before `on` with no call since (back on the list
+    the day after the promised date). `staff` narrows it to the tasks that person signed
+    for (or nobody yet) and the promises that person took. Each row has the account's
+    arrears, its last contact, the latest reason category and its promise history."""
+    project = _project(project_code)
+    tasks = Notice.objects.filter(
+        action=Action.CALL, status=Notice.Status.OPEN, issued_on__lte=on
+    ).order_by("issued_on", "number")
+    broken = broken_promises(on=on).select_related("call").order_by("promised_on", "id")
+    if project is not None:
+        tasks = tasks.filter(project=project)
+        broken = broken.filter(account__project=project)
+    if staff:
+        tasks = tasks.filter(Q(handed_over_by="") | Q(handed_over_by=staff))
+        broken = broken.filter(call__staff=staff)
+    rows: dict[int, dict] = {}
+    for task in tasks:
+        row = rows.setdefault(task.account_id, {"tasks": [], "broken_promise": None})
+        row["tasks"].append(task.number)
+        row.setdefault("issued_on", task.issued_on)
+    for promise in broken:
+        row = rows.setdefault(promise.account_id, {"tasks": [], "broken_promise": None})
+        row["broken_promise"] = {
+            "made_on": promise.made_on,
+            "promised_on": promise.promised_on,
+            "amount": promise.amount,
+            "back_on_list": promise.promised_on + dt.timedelta(days=1),
+            "staff": promise.call.staff,
+        }
+    if not rows:
+        return []
+    ids = sorted(rows)
+    accounts = {
+        a.pk: a
+        for a in Account.objects.filter(pk__in=ids).select_related("unit", "customer", "project")
+    }
+    arrears = arrears_by_account(
+        as_of=on, project_ids=sorted({a.project_id for a in accounts.values()}), account_ids=ids
+    )
+    last = _last_contacts(ids, on)
+    reasons = latest_reasons(ids, on)
+    history: dict[int, list[dict]] = defaultdict(list)
+    for p in (
+        Promise.objects.filter(account_id__in=ids, made_on__lte=on)
+        .select_related("call")
+        .order_by("made_on", "id")
+    ):
+        history[p.account_id].append(_promise_dict(p))
+    result = []
+    for account_id in ids:
+        row, account = rows[account_id], accounts[account_id]
+        owed = arrears.get(account_id)
+        amount = owed.arrears if owed else ZERO
+        if not row["tasks"] and amount <= 0:
+            continue  # the broken promise was paid up since: nobody to call
+        reason = reasons.get(account_id)
+        result.append({
+            "unit": account.unit.code,
+            "account": account.code,
+            "project": account.project.code,
+            "customer": account.customer.name,
+            "phone": account.customer.phone or None,
+            "tasks": row["tasks"],
+            "broken_promise": row["broken_promise"],
+            "arrears": amount,
+            "oldest_due": owed.oldest_due if owed else None,
+            "last_contact": _contact_dict(last.get(account_id)),
+            "reason": reason[0] if reason else None,
+            "reason_label": Reason(reason[0]).label if reason else None,
+            "promises": history.get(account_id, []),
+        })  # fmt: skip
+    result.sort(key=lambda r: (r["project"], r["unit"]))
+    return result
+
+
+def faq(*, reason: str | None = None, active_only: bool = True) -> list[FaqEntry]:
+    """R4: the prepared answers, per reason category, in their order."""
+    rows = FaqEntry.objects.all()
+    if active_only:
+        rows = rows.filter(active=True)
+    if reason:
+        rows = rows.filter(reason=parse_reason(reason))
+    return list(rows.order_by("reason", "sort_order", "id"))
+
+
+def list_promises(
+    *, status: str | None = None, unit_code: str | None = None, project_code: str | None = None
+) -> list[Promise]:
+    rows = Promise.objects.select_related("account__unit", "call").order_by("promised_on", "id")
+    if status:
+        if status not in Promise.Status.values:
+            raise WuyeError(
+                "invalid_status",
+                f"--status: '{status}' is not one of {', '.join(Promise.Status.values)}",
+                f"--status：「{status}」無效",
+            )
+        rows = rows.filter(status=status)
+    if unit_code:
+        rows = rows.filter(account__unit__code=unit_code)
+    project = _project(project_code)
+    if project is not None:
+        rows = rows.filter(account__project=project)
+    return list(rows)
+
+
+def _visit_account(*, number: str | None, unit_code: str | None, as_of: dt.date):
+    if bool(number) == bool(unit_code):
+        raise WuyeError(
+            "task_or_unit",
+            "give either a task NUMBER or --unit, not both",
+            "請指定任務編號或 --unit（二選一）",
+        )
+    if unit_code:
+        return account_for_unit(unit_code, on=as_of), None
+    task = Notice.objects.select_related("account").filter(number=number).first()
+    if task is None:
+        raise NotFound("task", number)
+    if task.action != Action.VISIT:
+        raise WuyeError(
+            "not_visit_task",
+            f"NUMBER: {number} is not a visit task ({task.action})",
+            f"編號：{number} 不是上門任務",
+        )
+    return task.account, task
+
+
+def visit_sheet(*, number: str | None = None, unit_code: str | None = None, as_of: dt.date) -> dict:
+    """R4: what the visiting staff take along: the account (unit, customer, contacts),
+    its statement (open bills, balance, aging), the full contact history (every contact
+    row, the calls with their reasons and promises, the notices and tasks, the visits),
+    the latest recorded reason category and the prepared answers for it (FAQ)."""
+    account, task = _visit_account(number=number, unit_code=unit_code, as_of=as_of)
+    account = Account.objects.select_related("unit", "customer", "project").get(pk=account.pk)
+    statement = account_statement(account, as_of=as_of)
+    customer = account.customer
+    contacts = [
+        {"name": c.name, "relation": c.relation or None, "phone": c.phone or None,
+         "designated": c.is_designated}
+        for c in customer.contacts.order_by("-is_designated", "id")
+    ]  # fmt: skip
+    history = [
+        _contact_dict(c)
+        for c in Contact.objects.filter(account=account, on__lte=as_of)
+        .select_related("notice")
+        .order_by("on", "id")
+    ]
+    promises = {p.call_id: p for p in Promise.objects.filter(account=account, made_on__lte=as_of)}
+    calls = [
+        {
+            "on": c.on,
+            "staff": c.staff,
+            "reason": c.reason,
+            "reason_label": c.get_reason_display(),
+            "amount_stated": c.amount_stated,
+            "outcome": c.outcome,
+            "task": c.task.number if c.task_id else None,
+            "note": c.note or None,
+            "promise": {
+                "promised_on": promises[c.pk].promised_on,
+                "amount": promises[c.pk].amount,
+                "status": promises[c.pk].status,
+                "settled_on": promises[c.pk].settled_on,
+            }
+            if c.pk in promises
+            else None,
+        }
+        for c in Call.objects.filter(account=account, on__lte=as_of)
+        .select_related("task")
+        .order_by("on", "id")
+    ]
+    visits = [
+        {
+            "on": v.on,
+            "staff": v.staff,
+            "outcome": v.outcome,
+            "reason": v.reason or None,
+            "task": v.task.number if v.task_id else None,
+            "note": v.note or None,
+        }
+        for v in Visit.objects.filter(account=account, on__lte=as_of)
+        .select_related("task")
+        .order_by("on", "id")
+    ]
+    reason = latest_reasons([account.pk], as_of).get(account.pk)
+    answers = faq(reason=reason[0]) if reason else []
+    open_bills = [
+        {
+            "bill": b.number,
+            "period": b.period,
+            "due_date": b.due_date,
+            "open": b.open,
+            "days_overdue": b.days_overdue,
+            "disputed": b.disputed,
+            "limitation_ends": b.limitation_ends,
+        }
+        for b in statement.bills
+        if b.open > 0
+    ]
+    return {
+        "as_of": as_of,
+        "task": {"number": task.number, "status": task.status, "issued_on": task.issued_on}
+        if task
+        else None,
+        "account": {
+            "code": account.code,
+            "unit": account.unit.code,
+            "project": account.project.code,
+            "area": account.unit.area,
+            "customer": customer.name,
+            "customer_code": customer.code,
+            "phone": customer.phone or None,
+            "mailing_address": customer.mailing_address or None,
+            "contacts": contacts,
+        },
+        "statement": {
+            "open_bills": open_bills,
+            "balance": statement.balance,
+            "credit": statement.credit,
+            "aging": statement.aging,
+        },
+        "notices": [
+            {
+                "number": n.number,
+                "step": n.step,
+                "action": n.action,
+                "issued_on": n.issued_on,
+                "status": n.status,
+                "total": n.total,
+                "delivered_on": n.delivered_on,
+                "posted_on": n.posted_on,
+            }
+            for n in statement.notices
+        ],
+        "history": history,
+        "calls": calls,
+        "promises": [
+            {
+                "made_on": p.made_on,
+                "promised_on": p.promised_on,
+                "amount": p.amount,
+                "status": p.status,
+                "settled_on": p.settled_on,
+            }
+            for p in sorted(promises.values(), key=lambda p: (p.made_on, p.pk))
+        ],
+        "visits": visits,
+        "reason": reason[0] if reason else None,
+        "reason_label": Reason(reason[0]).label if reason else None,
+        "reason_on": reason[1] if reason else None,
+        "answers": [{"question": f.question, "answer": f.answer} for f in answers],
+    }

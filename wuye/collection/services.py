@@ -1,0 +1,342 @@
+"""Writes of collection by phone and in person: calls (R2), promises to pay (R2, X2) and
+visits (R4). Each service is one transaction; a call or visit that carries out a dunning
+task closes that task with a targeted update that only succeeds while it is still open,
+so two people cannot both complete it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import DecimalField, F, Max, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from wuye.collection.models import Call, CallOutcome, Promise, Reason, Visit, VisitOutcome
+from wuye.dunning.models import Action, Contact, Notice
+from wuye.errors import NotFound, WuyeError
+from wuye.money import CENT, MAX_AMOUNT, ZERO, fmt
+from wuye.payments.models import Payment
+from wuye.properties.models import Account
+from wuye.properties.selectors import account_for_unit
+
+HALF_FEN = Decimal("0.005")  # SQLite sums REALs: compare with half a 分 of slack
+NOTE_MAX = 300
+
+#: call outcomes that leave the task open: the caller tries again (as C1 does for bills)
+RETRY = {CallOutcome.NO_ANSWER}
+
+
+# --- validation (errors name the field, STYLE §8) ------------------------------------
+
+
+def check_amount(value, *, field: str) -> Decimal:
+    """A positive amount with at most 2 decimals (分); never a float."""
+    if isinstance(value, float) or not isinstance(value, Decimal | int):
+        raise WuyeError(
+            "invalid_amount",
+            f"{field}: '{value}' is not an exact amount",
+            f"{field}：「{value}」不是金額",
+        )
+    value = Decimal(value)
+    if not value.is_finite() or value <= 0 or value > MAX_AMOUNT:
+        raise WuyeError(
+            "invalid_amount",
+            f"{field}: '{value}' must be more than 0 and at most {MAX_AMOUNT}",
+            f"{field}：「{value}」必須大於零且不超過 {MAX_AMOUNT}",
+        )
+    if value != value.quantize(CENT):
+        raise WuyeError(
+            "invalid_amount",
+            f"{field}: '{value}' has more than 2 decimals (分)",
+            f"{field}：「{value}」超過兩位小數（分）",
+        )
+    return value.quantize(CENT)
+
+
+def parse_reason(value: str | None, *, field: str = "--reason") -> str:
+    """A reason category by its code (`vacant`) or its Chinese label (`空置未入住`)."""
+    text = (value or "").strip()
+    for code, label in Reason.choices:
+        if text in (code, label):
+            return code
+    raise WuyeError(
+        "invalid_reason",
+        f"{field}: '{value}' is not one of {', '.join(Reason.values)}",
+        f"{field}：「{value}」不是有效的欠費原因（{'、'.join(Reason.labels)}）",
+    )
+
+
+def _choice(value: str, choices, *, field: str) -> str:
+    if value not in choices.values:
+        raise WuyeError(
+            f"invalid_{field.strip('-').replace('-', '_')}",
+            f"{field}: '{value}' is not one of {', '.join(choices.values)}",
+            f"{field}：「{value}」無效（{'、'.join(choices.values)}）",
+        )
+    return value
+
+
+def _text(value: str, *, field: str, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise WuyeError(f"{field.strip('-')}_required", f"{field} is required", f"須填寫 {field}")
+    if len(text) > NOTE_MAX:
+        raise WuyeError(
+            "too_long",
+            f"{field}: at most {NOTE_MAX} characters",
+            f"{field}：最多 {NOTE_MAX} 個字",
+        )
+    return text
+
+
+def _account_and_task(
+    *, number: str | None, unit_code: str | None, on: dt.date, action: str
+) -> tuple[Account, Notice | None]:
+    """The open task `number` (its lead account), or the account of the unit on `on`."""
+    if bool(number) == bool(unit_code):
+        raise WuyeError(
+            "task_or_unit",
+            "give either a task NUMBER or --unit, not both",
+            "請指定任務編號或 --unit（二選一）",
+        )
+    if unit_code:
+        return account_for_unit(unit_code, on=on), None
+    task = Notice.objects.select_related("account").filter(number=number).first()
+    if task is None:
+        raise NotFound("task", number)
+    label = Action(action).label
+    if task.action != action or task.status != Notice.Status.OPEN:
+        raise WuyeError(
+            f"not_open_{action}_task",
+            f"NUMBER: {number} is not an open {action} task ({task.action}, {task.status})",
+            f"編號：{number} 不是未完成的{label}任務",
+        )
+    if on < task.issued_on:
+        raise WuyeError(
+            "invalid_date",
+            f"--on: {on} is before the task was issued ({task.issued_on})",
+            f"--on：{on} 早於任務發出日 {task.issued_on}",
+        )
+    return task.account, task
+
+
+def _close_task(task: Notice, *, on: dt.date, reason: str) -> None:
+    """Close the task only if it is still open (a targeted update, no lost update)."""
+    done = Notice.objects.filter(pk=task.pk, status=Notice.Status.OPEN).update(
+        status=Notice.Status.CLOSED, ended_on=on, end_reason=reason[:NOTE_MAX]
+    )
+    if not done:
+        raise WuyeError(
+            "task_closed",
+            f"task {task.number} was closed meanwhile",
+            f"任務 {task.number} 已被處理",
+        )
+
+
+# --- R2: the call log and promises to pay ---------------------------------------------
+
+
+def record_call(
+    *,
+    number: str | None = None,
+    unit_code: str | None = None,
+    on: dt.date,
+    staff: str,
+    reason: str,
+    amount_stated: Decimal,
+    outcome: str,
+    promise_on: dt.date | None = None,
+    promise_amount: Decimal | None = None,
+    note: str = "",
+) -> Call:
+    """R2: log a phone call: the main reason for the arrears (category), the amount the
+    caller stated, the outcome and, if the owner gave one, a promise to pay (date,
+    amount). With a task `number` the call carries out that open call task, which closes
+    unless nobody answered (it stays on the list for another try); with `unit_code` it
+    is an ad-hoc call, logged as contact evidence. Every call is a `Contact` row."""
+    staff = _text(staff, field="--user", required=True)
+    reason = parse_reason(reason)
+    amount_stated = check_amount(amount_stated, field="--amount")
+    outcome = _choice(outcome, CallOutcome, field="--outcome")
+    note = _text(note, field="--note")
+    if (promise_on is None) != (promise_amount is None):
+        raise WuyeError(
+            "promise_incomplete",
+            "--promise-on and --promise-amount go together",
+            "承諾付款須同時填寫 --promise-on 與 --promise-amount",
+        )
+    if promise_on is not None:
+        promise_amount = check_amount(promise_amount, field="--promise-amount")
+        if outcome != CallOutcome.REACHED:
+            raise WuyeError(
+                "promise_needs_reached",
+                f"--promise-on: a promise needs --outcome reached, not {outcome}",
+                "只有聯絡上業主時才能記錄承諾付款",
+            )
+        if promise_on < on:
+            raise WuyeError(
+                "invalid_date",
+                f"--promise-on: {promise_on} is before the call ({on})",
+                f"--promise-on：{promise_on} 早於通話日 {on}",
+            )
+    with transaction.atomic():
+        account, task = _account_and_task(
+            number=number, unit_code=unit_code, on=on, action=Action.CALL
+        )
+        summary = [f"原因：{Reason(reason).label}", f"所述欠款 {fmt(amount_stated)}"]
+        if promise_on is not None:
+            summary.append(f"承諾 {promise_on} 前付 {fmt(promise_amount)}")
+        if note:
+            summary.append(note)
+        now = timezone.now()
+        contact = Contact.objects.create(
+            account=account,
+            notice=task,
+            channel=Contact.Channel.CALL,
+            on=on,
+            staff=staff,
+            result=outcome,
+            note="；".join(summary)[:NOTE_MAX],
+            created_at=now,
+        )
+        call = Call.objects.create(
+            account=account,
+            task=task,
+            contact=contact,
+            on=on,
+            staff=staff,
+            reason=reason,
+            amount_stated=amount_stated,
+            outcome=outcome,
+            note=note,
+            created_at=now,
+        )
+        if promise_on is not None:
+            Promise.objects.create(
+                account=account,
+                call=call,
+                made_on=on,
+                promised_on=promise_on,
+                amount=promise_amount,
+            )
+        if task is not None and outcome not in RETRY:
+            _close_task(task, on=on, reason=f"call: {outcome} ({staff})")
+    return call
+
+
+def _paid(as_of: dt.date):
+    """Per promise (outer row), payments on its account from `made_on` to `promised_on`,
+    paid by `as_of` and not reversed by then."""
+    payments = (
+        Payment.objects.filter(
+            account_id=OuterRef("account_id"),
+            paid_on__gte=OuterRef("made_on"),
+            paid_on__lte=OuterRef("promised_on"),
+        )
+        .filter(paid_on__lte=as_of)
+        .exclude(reversal__reversed_on__lte=as_of)
+        .order_by()
+        .values("account_id")
+    )
+    money_field = DecimalField(max_digits=14, decimal_places=2)
+    total = Subquery(payments.annotate(t=Sum("amount")).values("t"), output_field=money_field)
+    last = Subquery(payments.annotate(d=Max("paid_on")).values("d"))
+    return Coalesce(total, Value(ZERO), output_field=money_field), last
+
+
+def promises_with_payments(promises, *, as_of: dt.date):
+    """Promises annotated with `paid` (counted as `check_promises` counts) and
+    `last_paid`, in one query."""
+    paid, last = _paid(as_of)
+    return promises.annotate(paid=paid, last_paid=last)
+
+
+def check_promises(*, as_of: dt.date) -> dict[str, int]:
+    """R2: an open promise is kept once payments on the account from the day it was made
+    up to the promised date reach the amount (reversed payments do not count), and broken
+    when the promised date has passed without that; the broken promise's `settled_on` is
+    the day after the promised date, when the account is back on the caller's list.
+    Set-based and idempotent: only open promises change, so a rerun changes nothing."""
+    with transaction.atomic():
+        open_ = Promise.objects.filter(status=Promise.Status.OPEN, made_on__lte=as_of)
+        kept = (
+            promises_with_payments(open_, as_of=as_of)
+            .filter(paid__gt=F("amount") - HALF_FEN)
+            .values_list("pk", "last_paid")
+        )
+        by_day: dict[dt.date, list[int]] = defaultdict(list)
+        for pk, last in kept:
+            by_day[last].append(pk)
+        counts = {"kept": 0, "broken": 0}
+        for day, ids in sorted(by_day.items()):
+            counts["kept"] += Promise.objects.filter(pk__in=ids, status=Promise.Status.OPEN).update(
+                status=Promise.Status.KEPT, settled_on=day
+            )
+        due = (
+            Promise.objects.filter(status=Promise.Status.OPEN, promised_on__lt=as_of)
+            .order_by()
+            .values_list("promised_on", flat=True)
+            .distinct()
+        )
+        for day in sorted(set(due)):
+            counts["broken"] += Promise.objects.filter(
+                status=Promise.Status.OPEN, promised_on=day
+            ).update(status=Promise.Status.BROKEN, settled_on=day + dt.timedelta(days=1))
+    return counts
+
+
+# --- R4: visits -----------------------------------------------------------------------
+
+
+def record_visit(
+    *,
+    number: str | None = None,
+    unit_code: str | None = None,
+    on: dt.date,
+    staff: str,
+    outcome: str,
+    note: str = "",
+    reason: str | None = None,
+) -> Visit:
+    """R4: log a visit to the unit (上門溝通) with its outcome and, if learned, the reason
+    category; with a task `number` it carries out that open visit task and closes it.
+    Every visit is a `Contact` row (channel visit)."""
+    staff = _text(staff, field="--user", required=True)
+    outcome = _choice(outcome, VisitOutcome, field="--outcome")
+    note = _text(note, field="--note")
+    reason = parse_reason(reason) if reason else ""
+    with transaction.atomic():
+        account, task = _account_and_task(
+            number=number, unit_code=unit_code, on=on, action=Action.VISIT
+        )
+        summary = [f"原因：{Reason(reason).label}"] if reason else []
+        if note:
+            summary.append(note)
+        now = timezone.now()
+        contact = Contact.objects.create(
+            account=account,
+            notice=task,
+            channel=Contact.Channel.VISIT,
+            on=on,
+            staff=staff,
+            result=outcome,
+            note="；".join(summary)[:NOTE_MAX],
+            created_at=now,
+        )
+        visit = Visit.objects.create(
+            account=account,
+            task=task,
+            contact=contact,
+            on=on,
+            staff=staff,
+            outcome=outcome,
+            reason=reason,
+            note=note,
+            created_at=now,
+        )
+        if task is not None:
+            _close_task(task, on=on, reason=f"visit: {outcome} ({staff})")
+    return visit
