@@ -154,7 +154,10 @@ def notice_context(notice, *, language: str) -> dict:
             "total": plain(notice.total),
             "total_figures": figures(notice.total),
             "total_uppercase": uppercase_amount(notice.total, language),
+            "occurrence": notice.occurrence,
         },
+        # R3 催款單: per fee item, how many months and how much
+        "by_fee_item": _by_fee_item(lines),
         "lines": [
             {
                 "unit": line.bill.account.unit.code,
@@ -168,6 +171,20 @@ def notice_context(notice, *, language: str) -> dict:
             for line in lines
         ],
     }
+
+
+def _by_fee_item(lines) -> list[dict]:
+    items: dict[str, dict] = {}
+    for line in lines:
+        item = items.setdefault(
+            line.fee_item.code, {"fee_item": line.fee_item.name, "months": set(), "amount": 0}
+        )
+        item["months"].add(line.period_start)
+        item["amount"] += line.principal + line.late_fee
+    return [
+        {"fee_item": i["fee_item"], "months": len(i["months"]), "amount": plain(i["amount"])}
+        for i in items.values()
+    ]
 
 
 def _bill_due(bill: Bill) -> str:
