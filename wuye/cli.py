@@ -226,6 +226,9 @@ COMMAND_MODULES = [
     "wuye.documents.cli",
     "wuye.collection.cli",
     "wuye.messaging.cli",
+    "wuye.legal.cli",
+    "wuye.reports.cli",
+    "wuye.rounds.cli",
 ]
 
 

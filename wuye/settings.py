@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "wuye.documents",
     "wuye.collection",
     "wuye.messaging",
+    "wuye.legal",
+    "wuye.reports",
+    "wuye.rounds",
 ]
 
 MIDDLEWARE: list[str] = []

@@ -3,17 +3,34 @@ S3, L1, D1): thin handlers over wuye.approvals.services, .error_reports, .notifi
 
 from __future__ import annotations
 
-from wuye.approvals.models import APPROVER_ROLES, ApprovalRequest, Role
+from wuye.approvals.models import APPROVER_ROLES, ApprovalRequest, InstalmentPlan, Role
 
 
 def register(group, command) -> None:
-    approvals = group("approvals", "approval requests (審批): late-fee waivers (M1, S3, L1)")
-    p = command(approvals, "request", _request, "ask for an approval (only waiver so far)")
-    p.add_argument("kind", choices=ApprovalRequest.Kind.values, help="waiver (減免違約金), …")
+    approvals = group(
+        "approvals",
+        "approval requests (審批): waivers, reductions, write-offs, goodwill, instalment plans",
+    )
+    p = command(approvals, "request", _request, "ask for an approval (M1, M2, S3, L1)")
+    p.add_argument(
+        "kind",
+        choices=ApprovalRequest.Kind.values,
+        help="waiver (減免違約金), reduction (減收), write_off (核銷), goodwill (非現金補償), "
+        "instalment_plan (分期付款)",
+    )
     p.add_argument("--unit", required=True)
     p.add_argument("--account", help="account code, if not the unit's payer on that date")
-    p.add_argument("--bill", help="the bill (default: every open late fee of the account)")
-    p.add_argument("--amount", required=True)
+    p.add_argument("--bill", help="the bill (default: every open bill of the account)")
+    p.add_argument(
+        "--amount",
+        help="required, except write_off (default: all that is open) and instalment_plan "
+        "(default: the schedule's total)",
+    )
+    p.add_argument("--given", default="", help="goodwill: what was given (its value: --amount)")
+    p.add_argument(
+        "--schedule",
+        help="instalment_plan: DATE:AMOUNT,… e.g. 2026-05-10:500.00,2026-06-10:500.00",
+    )
     p.add_argument("--reason", required=True)
     p.add_argument("--on", help="request date (default today)")
     p = command(approvals, "approve", _approve, "approve a request and post it")
@@ -33,6 +50,12 @@ def register(group, command) -> None:
     p = command(approvals, "list", _list, "approval requests")
     p.add_argument("--project", help="project code")
     p.add_argument("--status", choices=ApprovalRequest.Status.values)
+    p = command(approvals, "plans", _plans, "instalment plans (S3) and their schedules")
+    p.add_argument("--project", help="project code")
+    p.add_argument("--status", choices=InstalmentPlan.Status.values)
+    p = command(approvals, "check-plans", _check_plans,
+                "S3: mark instalment plans kept, in default (after the grace) or completed")  # fmt: skip
+    p.add_argument("--as-of", dest="as_of", help="date (default today)")
 
     bills = group("bills", "issue, void, receive and show bills (帳單)")
     p = command(bills, "report-error", _report_error,
@@ -63,22 +86,31 @@ def _approval_text(data: dict) -> str:
     )
     if data["decided_by"]:
         text += f" by {data['decided_by']} ({data['decided_role']}) on {data['decided_on']}"
+    if data.get("given"):
+        text += f"\n  given: {data['given']}"
+    if data.get("plan"):
+        plan = data["plan"]
+        text += f"\n  plan {plan['status']}: " + ", ".join(
+            f"{i['due_on']} {i['amount']}" for i in plan["instalments"]
+        )
     for e in data["entries"]:
         text += f"\n  {e['kind']} {e['bill']} {e['fee_item']} {e['component']}: {e['amount']}"
     return text
 
 
 def _request(args) -> int:
+    from wuye.approvals.instalments import parse_schedule
     from wuye.approvals.selectors import approval_dict
     from wuye.approvals.services import request_approval
     from wuye.cli import _account, _actor, _date, _emit
     from wuye.money import parse_amount
 
     on = _date(args, "on")
-    amount = parse_amount(args.amount, field="--amount")
+    amount = parse_amount(args.amount, field="--amount") if args.amount else None
+    schedule = parse_schedule(args.schedule) if args.schedule else None
     request = request_approval(
         kind=args.kind, account=_account(args, on), amount=amount, reason=args.reason, on=on,
-        actor=_actor(args), bill_number=args.bill,
+        actor=_actor(args), bill_number=args.bill, given=args.given, schedule=schedule,
     )  # fmt: skip
     data = approval_dict(request)
     notified = request.notifications.values_list("recipient_role", flat=True)
@@ -135,6 +167,32 @@ def _list(args) -> int:
         right={4},
     )  # fmt: skip
     return _emit(args, {"approvals": rows}, text if rows else "no approval requests")
+
+
+def _plans(args) -> int:
+    from wuye.approvals.selectors import instalment_plans, plan_dict
+    from wuye.cli import _emit
+    from wuye.output import table
+
+    rows = [plan_dict(p) for p in instalment_plans(project_code=args.project, status=args.status)]
+    text = table(
+        ["approval", "unit", "bills", "total", "status", "since", "schedule"],
+        [[r["approval"], r["unit"], " ".join(r["bills"]), r["total"], r["status"],
+          r["status_on"] or "", ", ".join(f"{i['due_on']} {i['amount']}" for i in r["instalments"])]
+         for r in rows],
+        right={3},
+    )  # fmt: skip
+    return _emit(args, {"plans": rows}, text if rows else "no instalment plans")
+
+
+def _check_plans(args) -> int:
+    from wuye.approvals.services import check_instalment_plans
+    from wuye.cli import _actor, _date, _emit
+
+    as_of = _date(args, "as_of")
+    result = check_instalment_plans(as_of=as_of, actor=_actor(args))
+    text = "\n".join(f"{status}: {', '.join(numbers) or '-'}" for status, numbers in result.items())
+    return _emit(args, {"as_of": as_of, **result}, text)
 
 
 def _report_error(args) -> int:

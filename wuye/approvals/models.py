@@ -1,8 +1,9 @@
 """Approvals (審批), bill error reports (D1) and notifications to roles.
 
 An approval request asks a supervisor or manager to allow a money change (M1, M2, S3):
-a late-fee waiver now; reductions, instalment plans, write-offs, lawyer letters and
-goodwill later, on the same table. Nothing here is deleted: a request changes status
+a late-fee waiver, a reduction (S3), a write-off (M2), non-cash goodwill (M1) and an
+instalment plan (S3, with its schedule in `InstalmentPlan`); lawyer letters on the same
+table. Nothing here is deleted: a request changes status
 only through `services._transition`, which writes an `ApprovalEvent` for each change,
 and an approval's ledger entries are linked to it.
 
@@ -68,6 +69,9 @@ class ApprovalRequest(models.Model):
     decided_role = models.CharField(max_length=30, choices=Role.choices, blank=True)
     decided_on = models.DateField(null=True, blank=True)
     decision_note = models.CharField(max_length=500, blank=True)
+    given = models.CharField(
+        max_length=300, blank=True, help_text="goodwill (M1): what was given; amount = its value"
+    )
     entries = models.ManyToManyField(
         "ledger.Entry", blank=True, related_name="approvals",
         help_text="the ledger entries the approval posted",
@@ -103,6 +107,53 @@ class ApprovalEvent(models.Model):
     role = models.CharField(max_length=30, blank=True)
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
+
+
+class InstalmentPlan(models.Model):
+    """S3 分期付款: a schedule of dated amounts for the covered bills, agreed with the
+    request (its amount is the schedule's total). While it is kept, dunning of the covered
+    bills pauses (`wuye.dunning.selectors.held_bills`); an instalment not paid within the
+    grace period (policy `instalment_grace_days`) puts it in default and dunning resumes.
+    `status` is what `check_instalment_plans` last recorded; dunning computes the state
+    for its own date (`wuye.approvals.instalments`)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "待審批"
+        ACTIVE = "active", "履行中"
+        DEFAULTED = "defaulted", "已違約"
+        COMPLETED = "completed", "已完成"
+        CANCELLED = "cancelled", "未生效"  # the request was rejected or withdrawn
+
+    request = models.OneToOneField(ApprovalRequest, on_delete=models.PROTECT, related_name="plan")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="instalment_plans")
+    bills = models.ManyToManyField(Bill, related_name="instalment_plans")
+    starts_on = models.DateField(help_text="payments from this date count towards the plan")
+    total = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    status_on = models.DateField(
+        null=True, blank=True, help_text="since when (S3 default: due + grace)"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"plan {self.request.number}"
+
+
+class Instalment(models.Model):
+    """One dated amount of a plan."""
+
+    plan = models.ForeignKey(InstalmentPlan, on_delete=models.PROTECT, related_name="instalments")
+    due_on = models.DateField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "due_on"], name="one_instalment_per_day"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+        ]
 
 
 class ErrorReport(models.Model):

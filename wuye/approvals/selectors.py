@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from wuye.approvals.models import ApprovalRequest, ErrorReport, Notification
+from wuye.approvals.models import ApprovalRequest, ErrorReport, InstalmentPlan, Notification
 from wuye.approvals.notifications import check_role
 from wuye.errors import NotFound, WuyeError
 from wuye.properties.models import Project
@@ -53,6 +53,8 @@ def approval_dict(request: ApprovalRequest) -> dict:
         "decided_role": request.decided_role or None,
         "decided_on": request.decided_on,
         "decision_note": request.decision_note or None,
+        "given": request.given or None,
+        "plan": plan_dict(request.plan) if hasattr(request, "plan") else None,
         "entries": [
             {
                 "kind": e.kind,
@@ -63,6 +65,41 @@ def approval_dict(request: ApprovalRequest) -> dict:
                 "value_date": e.value_date,
             }
             for e in entries
+        ],
+    }
+
+
+def instalment_plans(*, project_code: str | None = None, status: str | None = None) -> QuerySet:
+    """S3 instalment plans, oldest first, with the status `check_instalment_plans` recorded."""
+    rows = InstalmentPlan.objects.select_related("request__project", "account__unit")
+    if project_code:
+        rows = rows.filter(request__project=_project(project_code))
+    if status:
+        if status not in InstalmentPlan.Status.values:
+            raise WuyeError(
+                "invalid_status",
+                f"--status: '{status}' is not one of {', '.join(InstalmentPlan.Status.values)}",
+                f"--status：「{status}」無效",
+            )
+        rows = rows.filter(status=status)
+    return rows.order_by("starts_on", "id")
+
+
+def plan_dict(plan: InstalmentPlan) -> dict:
+    return {
+        "approval": plan.request.number,
+        "unit": plan.account.unit.code,
+        "account": plan.account.code,
+        "bills": sorted(plan.bills.values_list("number", flat=True)),
+        "starts_on": plan.starts_on,
+        "total": plan.total,
+        "status": plan.status,
+        "status_on": plan.status_on,
+        "instalments": [
+            {"due_on": due_on, "amount": amount}
+            for due_on, amount in plan.instalments.order_by("due_on").values_list(
+                "due_on", "amount"
+            )
         ],
     }
 

@@ -6,8 +6,12 @@ what", read as policy data (`approval_supervisor_limit`, `approval_supervisor_ki
 `approval_limited_kinds`). Each service is one transaction that takes the account lock
 first; every status change goes through `_transition`, which records an event.
 
-Only the late-fee waiver posts so far; the other kinds are refused at request time
-until their posting exists (reductions, instalment plans, write-offs, lawyer letters).
+Each kind has a `KindHandler` in `HANDLERS` (other apps register theirs, e.g. lawyer
+letters): a waiver (L1) and a reduction (S3) post negative entries on the late fee or
+the principal, a write-off (M2) settles everything open of the account or bill, goodwill
+(M1) records what was given and posts nothing, an instalment plan (S3) records its
+schedule and, once approved, holds its bills out of dunning while it is kept
+(`wuye.approvals.instalments`). A kind without a handler is refused at request time.
 """
 
 from __future__ import annotations
@@ -16,17 +20,26 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
 
 from django.db import transaction
 from django.utils import timezone
 
-from wuye.approvals.models import APPROVER_ROLES, ApprovalEvent, ApprovalRequest, Role
+from wuye.approvals.instalments import ACTIVE, approved_plans, plan_states
+from wuye.approvals.models import (
+    APPROVER_ROLES,
+    ApprovalEvent,
+    ApprovalRequest,
+    Instalment,
+    InstalmentPlan,
+    Role,
+)
 from wuye.approvals.notifications import notify
 from wuye.billing import numbers
 from wuye.billing.models import Bill
 from wuye.dunning.services import debts_changed
 from wuye.errors import NotFound, WuyeError
-from wuye.ledger.allocation import LATE_FEE, Debt, pro_rata
+from wuye.ledger.allocation import LATE_FEE, PRINCIPAL, Debt, pro_rata
 from wuye.ledger.models import Entry
 from wuye.ledger.selectors import open_debts
 from wuye.money import MAX_AMOUNT, ZERO, fmt, money
@@ -82,19 +95,22 @@ def _check_role(role: str) -> str:
 # --- what each kind checks and posts -------------------------------------------------------
 
 
-def waivable_late_fees(account_id: int, *, on: dt.date, bill_id: int | None = None) -> list[Debt]:
-    """The open late fee of each bill line of live bills (of one bill, if given), oldest
-    bill first. A line counts with what is open both on `on` and with everything booked
-    so far, so a back-dated waiver never takes a line below zero on any date."""
+def open_items(
+    account_id: int, *, on: dt.date, bill_id: int | None = None, components=(LATE_FEE,)
+) -> list[Debt]:
+    """What is open of the given components of each line of live bills (of one bill, if
+    given), oldest bill first. A line counts with what is open both on `on` and with
+    everything booked so far, so a back-dated entry never takes a line below zero on any
+    date."""
     booked = {
-        d.bill_line_id: d.open
+        (d.bill_line_id, d.component): d.open
         for d in open_debts([account_id]).get(account_id, [])
-        if d.component == LATE_FEE
+        if d.component in components
     }
     then = [
         d
         for d in open_debts([account_id], as_of=on).get(account_id, [])
-        if d.component == LATE_FEE and d.bill_line_id in booked
+        if (d.bill_line_id, d.component) in booked
     ]
     live = set(
         Bill.objects.filter(
@@ -103,11 +119,26 @@ def waivable_late_fees(account_id: int, *, on: dt.date, bill_id: int | None = No
     )
     debts = [
         Debt(d.bill_id, d.bill_line_id, d.fee_item_id, d.component,
-             min(d.open, booked[d.bill_line_id]), d.due_date, d.period_start)
+             min(d.open, booked[(d.bill_line_id, d.component)]), d.due_date, d.period_start)
         for d in then
         if d.bill_id in live and (bill_id is None or d.bill_id == bill_id)
     ]  # fmt: skip
-    return sorted(debts, key=lambda d: (d.period_start, d.bill_id, d.bill_line_id))
+    return sorted(debts, key=lambda d: (d.period_start, d.bill_id, d.bill_line_id, d.component))
+
+
+def waivable_late_fees(account_id: int, *, on: dt.date, bill_id: int | None = None) -> list[Debt]:
+    """The open late fee of each bill line of live bills (of one bill), oldest first."""
+    return open_items(account_id, on=on, bill_id=bill_id, components=(LATE_FEE,))
+
+
+def _total(debts: list[Debt]) -> Decimal:
+    return sum((d.open for d in debts), ZERO)
+
+
+def _what(account: Account, bill: Bill | None) -> tuple[str, str]:
+    if bill:
+        return f"bill {bill.number}", f"帳單 {bill.number}"
+    return f"account {account.code}", f"帳戶 {account.code}"
 
 
 def _check_waiver(*, account: Account, bill: Bill | None, amount: Decimal, on: dt.date) -> None:
@@ -147,16 +178,224 @@ def _post_waiver(request: ApprovalRequest, *, on: dt.date, actor: str) -> list[E
     return entries
 
 
+def _entries(
+    request: ApprovalRequest, debts: list[Debt], shares: list[Decimal], *, kind: str,
+    on: dt.date, actor: str, reason: str,
+) -> list[Entry]:  # fmt: skip
+    """One negative entry per share, on the debt's line and component, booked on `on`."""
+    now = timezone.now()
+    return [
+        Entry.objects.create(
+            account_id=request.account_id, kind=kind, component=debt.component,
+            bill_id=debt.bill_id, bill_line_id=debt.bill_line_id, fee_item_id=debt.fee_item_id,
+            amount=-share, entry_date=on, value_date=on, actor=actor, created_at=now,
+            reason=f"{reason} {request.number}: {request.reason}"[:300],
+        )
+        for debt, share in zip(debts, shares, strict=True)
+        if share > 0
+    ]  # fmt: skip
+
+
+def _check_reduction(*, account: Account, bill: Bill | None, amount: Decimal, on: dt.date) -> None:
+    """S3: never reduce more than the principal that is open."""
+    open_principal = _total(
+        open_items(account.pk, on=on, bill_id=bill.pk if bill else None, components=(PRINCIPAL,))
+    )
+    if amount > open_principal:
+        what, what_zh = _what(account, bill)
+        raise WuyeError(
+            "reduction_exceeds_open",
+            f"a reduction of {fmt(amount)} is more than the open principal of {what} "
+            f"({fmt(open_principal)} on {on})",
+            f"減收 {fmt(amount)} 超過{what_zh} 的未付本金（{on}：{fmt(open_principal)}）",
+            open_principal=fmt(open_principal),
+        )
+
+
+def _post_reduction(request: ApprovalRequest, *, on: dt.date, actor: str) -> list[Entry]:
+    """S3 減收: `reduction` entries on the principal, the bill's (or the account's live
+    bills, oldest first) lines pro rata to their open principal within a bill (largest
+    remainder). The late-fee run (L1) accrues on the lower principal from then on."""
+    debts = open_items(request.account_id, on=on, bill_id=request.bill_id,
+                       components=(PRINCIPAL,))  # fmt: skip
+    left = request.amount
+    entries: list[Entry] = []
+    for _, group in groupby(debts, key=lambda d: d.bill_id):
+        lines = list(group)
+        take = min(left, _total(lines))
+        shares = pro_rata(take, [d.open for d in lines])
+        entries += _entries(request, lines, shares, kind=Entry.Kind.REDUCTION, on=on,
+                            actor=actor, reason="S3 reduction")  # fmt: skip
+        left -= take
+        if left <= 0:
+            break
+    return entries
+
+
+def write_off_amount(account_id: int, *, on: dt.date, bill_id: int | None = None) -> Decimal:
+    """M2: what a write-off of the account (or bill) would settle on `on`: every open
+    principal and late fee booked."""
+    return _total(open_items(account_id, on=on, bill_id=bill_id, components=(PRINCIPAL, LATE_FEE)))
+
+
+def _check_write_off(*, account: Account, bill: Bill | None, amount: Decimal, on: dt.date) -> None:
+    """M2: the approved amount is exactly what is open, so the approver sees what the
+    account is cleared of; anything booked or paid in between asks for a new request."""
+    open_amount = write_off_amount(account.pk, on=on, bill_id=bill.pk if bill else None)
+    if amount != open_amount:
+        what, what_zh = _what(account, bill)
+        raise WuyeError(
+            "write_off_amount_differs",
+            f"a write-off of {fmt(amount)} is not what is open of {what} "
+            f"({fmt(open_amount)} on {on}: principal and late fee)",
+            f"核銷 {fmt(amount)} 與{what_zh} 的未付金額不符（{on}：{fmt(open_amount)}）",
+            open_amount=fmt(open_amount),
+        )
+
+
+def _post_write_off(request: ApprovalRequest, *, on: dt.date, actor: str) -> list[Entry]:
+    """M2 核銷: a `write_off` entry for every open principal and late fee of the bill (or
+    of every live bill of the account), so the account starts clean; with no principal
+    left, no late fee accrues any more and the arrears episode ends (E2, via
+    `debts_changed`)."""
+    debts = open_items(request.account_id, on=on, bill_id=request.bill_id,
+                       components=(PRINCIPAL, LATE_FEE))  # fmt: skip
+    return _entries(request, debts, [d.open for d in debts], kind=Entry.Kind.WRITE_OFF, on=on,
+                    actor=actor, reason="M2 write-off")  # fmt: skip
+
+
+def _check_nothing(*, account: Account, bill: Bill | None, amount: Decimal, on: dt.date) -> None:
+    """Goodwill (M1) does not touch what is owed: only the amount (its value) is checked."""
+
+
+def _record_goodwill(request: ApprovalRequest, *, given: str = "", schedule=None) -> None:
+    """M1: what was given (a repair done free, a gift card, …); its value is the amount."""
+    given = _required(given, "given_required", "--given (what was given)", "補償內容")
+    if schedule:
+        _not_for_kind("--schedule", request.kind)
+    ApprovalRequest.objects.filter(pk=request.pk).update(given=given[:300])
+    request.given = given[:300]
+
+
+def _post_nothing(request: ApprovalRequest, *, on: dt.date, actor: str) -> list[Entry]:
+    return []
+
+
+def _check_plan(*, account: Account, bill: Bill | None, amount: Decimal, on: dt.date) -> None:
+    """S3: the schedule pays at least the open principal of the covered bills and at most
+    what is open of them (principal and late fee)."""
+    principal = _total(
+        open_items(account.pk, on=on, bill_id=bill.pk if bill else None, components=(PRINCIPAL,))
+    )
+    covered = {d.bill_id for d in open_items(
+        account.pk, on=on, bill_id=bill.pk if bill else None, components=(PRINCIPAL,)
+    )}  # fmt: skip
+    everything = _total([
+        d for d in open_items(account.pk, on=on, components=(PRINCIPAL, LATE_FEE))
+        if d.bill_id in covered
+    ])  # fmt: skip
+    what, what_zh = _what(account, bill)
+    if principal <= 0:
+        raise WuyeError(
+            "nothing_open", f"nothing of {what} is open on {on}", f"{what_zh} 於 {on} 無未付本金"
+        )
+    if not principal <= amount <= everything:
+        raise WuyeError(
+            "plan_total_mismatch",
+            f"the schedule's total {fmt(amount)} must be at least the open principal of {what} "
+            f"({fmt(principal)}) and at most all that is open of it ({fmt(everything)}) on {on}",
+            f"分期總額 {fmt(amount)} 須不少於{what_zh} 的未付本金（{fmt(principal)}），"
+            f"且不超過未付總額（{fmt(everything)}）",
+            open_principal=fmt(principal),
+            open_amount=fmt(everything),
+        )
+
+
+def _record_plan(request: ApprovalRequest, *, given: str = "", schedule=None) -> None:
+    """S3: the schedule (dated amounts, on or after the request date, one per day) whose
+    total is the request's amount, and the covered bills: the request's bill, or every
+    live bill of the account with open principal."""
+    if given:
+        _not_for_kind("--given", request.kind)
+    if not schedule:
+        raise WuyeError(
+            "schedule_required",
+            "an instalment plan needs a schedule (--schedule DATE:AMOUNT,…)",
+            "分期付款須提供還款計劃（--schedule 日期:金額,…）",
+        )
+    days = [day for day, _ in schedule]
+    if len(set(days)) != len(days) or min(days) < request.requested_on:
+        raise WuyeError(
+            "invalid_schedule",
+            f"schedule: the dates must differ and not be before the request ({request.requested_on})",
+            f"還款計劃日期不得重複，且不得早於申請日 {request.requested_on}",
+        )
+    for _, amount in schedule:
+        _check_amount(amount)
+    total = sum((amount for _, amount in schedule), ZERO)
+    if total != request.amount:
+        raise WuyeError(
+            "invalid_schedule",
+            f"schedule: the instalments add up to {fmt(total)}, not {fmt(request.amount)}",
+            f"還款計劃合計 {fmt(total)}，與申請金額 {fmt(request.amount)} 不符",
+        )
+    covered = sorted({d.bill_id for d in open_items(
+        request.account_id, on=request.requested_on, bill_id=request.bill_id,
+        components=(PRINCIPAL,),
+    )})  # fmt: skip
+    plan = InstalmentPlan.objects.create(
+        request=request, account_id=request.account_id, starts_on=request.requested_on,
+        total=total, created_at=timezone.now(),
+    )  # fmt: skip
+    plan.bills.set(covered)
+    Instalment.objects.bulk_create(
+        [Instalment(plan=plan, due_on=day, amount=amount) for day, amount in sorted(schedule)]
+    )
+
+
+def _post_plan(request: ApprovalRequest, *, on: dt.date, actor: str) -> list[Entry]:
+    """S3: nothing is posted; the plan is kept from now on, which holds its bills out of
+    dunning until it is completed or in default."""
+    InstalmentPlan.objects.filter(request=request).update(
+        status=InstalmentPlan.Status.ACTIVE, status_on=on
+    )
+    return []
+
+
+def _close_plan(request: ApprovalRequest, *, on: dt.date, actor: str) -> None:
+    InstalmentPlan.objects.filter(request=request).update(
+        status=InstalmentPlan.Status.CANCELLED, status_on=on
+    )
+
+
+def _not_for_kind(option: str, kind: str) -> None:
+    raise WuyeError(
+        "option_not_for_kind",
+        f"{option} does not apply to a {kind} request",
+        f"{option} 不適用於「{Kind(kind).label}」申請",
+    )
+
+
 @dataclass(frozen=True)
 class KindHandler:
-    """What a kind checks when requested and again when approved, and what it posts."""
+    """What a kind checks when requested and again when approved, and what it posts.
+    `record` stores the kind's own details at request time (what was given, a schedule);
+    `closed` runs when the request is rejected or withdrawn."""
 
     check: Callable[..., None]
     post: Callable[..., list[Entry]]
+    record: Callable[..., None] | None = None
+    closed: Callable[..., None] | None = None
 
 
 HANDLERS: dict[str, KindHandler] = {
     Kind.WAIVER: KindHandler(check=_check_waiver, post=_post_waiver),
+    Kind.REDUCTION: KindHandler(check=_check_reduction, post=_post_reduction),
+    Kind.WRITE_OFF: KindHandler(check=_check_write_off, post=_post_write_off),
+    Kind.GOODWILL: KindHandler(check=_check_nothing, post=_post_nothing, record=_record_goodwill),
+    Kind.INSTALMENT_PLAN: KindHandler(
+        check=_check_plan, post=_post_plan, record=_record_plan, closed=_close_plan
+    ),
 }
 
 
@@ -172,7 +411,7 @@ def _handler(kind: str) -> KindHandler:
             "not_supported",
             f"approval requests of kind '{kind}' are not yet supported (only: "
             f"{', '.join(HANDLERS)})",
-            f"暫不支援「{Kind(kind).label}」審批（目前僅支援減免違約金）",
+            f"暫不支援「{Kind(kind).label}」審批",
         )
     return HANDLERS[kind]
 
@@ -245,18 +484,23 @@ def request_approval(
     *,
     kind: str,
     account: Account,
-    amount: Decimal,
+    amount: Decimal | None,
     reason: str,
     on: dt.date,
     actor: str,
     bill_number: str | None = None,
+    given: str = "",
+    schedule: list[tuple[dt.date, Decimal]] | None = None,
 ) -> ApprovalRequest:
     """Ask for an approval (M1, M2, S3): numbered per project and year (HT-A2026-000001),
-    checked now (a waiver: not more than the open late fee) and again when approved; the
-    role that may approve it is notified. Nothing is posted until it is approved."""
+    checked now (not more than is open; a write-off exactly what is open; a plan's
+    schedule at least the open principal) and again when approved; the role that may
+    approve it is notified. Nothing is posted until it is approved. Without an amount, a
+    write-off takes what is open and an instalment plan its schedule's total."""
     handler = _handler(kind)
-    _check_amount(amount)
     reason = _required(reason, "reason_required", "a reason", "申請原因")
+    if (given or schedule) and handler.record is None:
+        _not_for_kind("--given" if given else "--schedule", kind)
     with transaction.atomic():
         account = _lock_account(account.pk)
         bill = None
@@ -274,6 +518,13 @@ def request_approval(
                 raise WuyeError(
                     "bill_void", f"bill {bill_number} is void", f"帳單 {bill_number} 已作廢"
                 )
+        if amount is None and kind == Kind.WRITE_OFF:
+            amount = write_off_amount(account.pk, on=on, bill_id=bill.pk if bill else None)
+        elif amount is None and kind == Kind.INSTALMENT_PLAN and schedule:
+            amount = sum((a for _, a in schedule), ZERO)
+        if amount is None:
+            raise WuyeError("amount_required", "--amount is required", "須填寫金額")
+        _check_amount(amount)
         handler.check(account=account, bill=bill, amount=amount, on=on)
         project = account.project
         base = numbers.reserve(f"approval:{project.code}:{on.year}")
@@ -286,6 +537,8 @@ def request_approval(
             request=request, from_status="", to_status=Status.REQUESTED, on=on, actor=actor,
             note=reason, created_at=request.created_at,
         )  # fmt: skip
+        if handler.record is not None:
+            handler.record(request, given=given, schedule=schedule)
         role = approver_role(kind, amount, project_id=project.pk)
         notify(
             role=role, project=project, on=on, approval=request, bill=bill,
@@ -375,6 +628,7 @@ def reject(number: str, *, on: dt.date, actor: str, role: str, note: str) -> App
     with transaction.atomic():
         request = _locked(number)
         _check_decision(request, Status.REJECTED, on=on, actor=actor)
+        _closed(request, on=on, actor=actor)
         return _transition(request, Status.REJECTED, on=on, actor=actor, role=role, note=note)
 
 
@@ -395,4 +649,47 @@ def withdraw(number: str, *, on: dt.date, actor: str, note: str = "") -> Approva
                 f"only {request.requested_by}, who requested {request.number}, may withdraw it",
                 f"僅申請人 {request.requested_by} 可撤回 {request.number}",
             )
+        _closed(request, on=on, actor=actor)
         return _transition(request, Status.WITHDRAWN, on=on, actor=actor, note=note.strip())
+
+
+def _closed(request: ApprovalRequest, *, on: dt.date, actor: str) -> None:
+    handler = HANDLERS.get(request.kind)
+    if handler is not None and handler.closed is not None:
+        handler.closed(request, on=on, actor=actor)
+
+
+def check_instalment_plans(*, as_of: dt.date, actor: str) -> dict[str, list[str]]:
+    """S3: record each kept plan's state on `as_of`: in default once an instalment is
+    still unpaid `instalment_grace_days` after its due date (the supervisor is told),
+    completed once paid in full. Idempotent; dunning does not depend on it (it computes
+    the state for its own date)."""
+    result: dict[str, list[str]] = {"defaulted": [], "completed": [], "kept": []}
+    with transaction.atomic():
+        plans = list(
+            approved_plans(as_of)
+            .filter(status=InstalmentPlan.Status.ACTIVE)
+            .select_related("request", "request__project", "account__unit")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        states = plan_states(plans, as_of=as_of)
+        for plan in plans:
+            state = states[plan.pk]
+            number = plan.request.number
+            if state.status == ACTIVE:
+                result["kept"].append(number)
+                continue
+            InstalmentPlan.objects.filter(pk=plan.pk).update(status=state.status,
+                                                             status_on=state.since)  # fmt: skip
+            result[state.status].append(number)
+            if state.status == InstalmentPlan.Status.DEFAULTED:
+                notify(
+                    role=Role.SUPERVISOR, project=plan.request.project, on=as_of,
+                    approval=plan.request,
+                    subject=f"分期付款違約 {number}（{plan.account.unit.code}）",
+                    body=f"instalment due {state.missed} not paid by {state.since} "
+                         f"(S3 grace); paid {fmt(state.paid)} of {fmt(plan.total)}; "
+                         f"dunning resumes",
+                )  # fmt: skip
+    return result

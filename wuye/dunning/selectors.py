@@ -69,13 +69,18 @@ def active_exclusions(as_of: dt.date) -> QuerySet:
 
 
 def held_bills(as_of: dt.date) -> set[int]:
-    """Bills out of dunning on `as_of`: an open dispute (D2) or a pause on the bill."""
+    """Bills out of dunning on `as_of`: an open dispute (D2), a pause on the bill, or an
+    instalment plan that is kept on that date (S3; computed for the date, not read from
+    the status `check_instalment_plans` last recorded)."""
+    from wuye.approvals.instalments import bills_under_instalment_plan
+
     held = set(disputed_bills(as_of).values_list("bill_id", flat=True))
     held.update(
         active_exclusions(as_of)
         .filter(scope=Exclusion.Scope.BILL)
         .values_list("bill_id", flat=True)
     )
+    held.update(bills_under_instalment_plan(as_of))
     return held
 
 

@@ -81,11 +81,33 @@ DEFAULTS = {
             "what a supervisor may approve; a manager approves every kind (M1, M2, S3, R5)",
         ),
         PolicyDefault(
+            "instalment_grace_days",
+            "7",
+            int,
+            "S3",
+            "an instalment still unpaid this many days after its due date puts the plan in "
+            "default; dunning of its bills resumes",
+        ),
+        PolicyDefault(
             "approval_limited_kinds",
             "waiver,reduction",
             _str_list,
             "roles",
             "kinds whose amount a supervisor may approve only up to approval_supervisor_limit",
+        ),
+        PolicyDefault(
+            "s1_lawyer_letter_threshold",
+            "3000.00",
+            Decimal,
+            "S1",
+            "vacant investment units whose arrears reach this go into the batch lawyer letter",
+        ),
+        PolicyDefault(
+            "lpr_multiplier", "1.0", Decimal, "X6", "LPR figure = this × the one-year LPR in force"
+        ),
+        PolicyDefault("lpr_day_basis", "365", int, "X6", "days per year for the LPR figure"),
+        PolicyDefault(
+            "lawyer_letter_pay_within_days", "15", int, "R5", "deadline on a lawyer letter (days)"
         ),
         PolicyDefault(
             "quiet_hours",
@@ -111,6 +133,35 @@ DEFAULTS = {
             int,
             "defaults",
             "a message still being sent after this is parked for review (outcome unknown)",
+        ),
+        PolicyDefault(
+            "collection_bonus_rate",
+            "0.02",
+            Decimal,
+            "M4",
+            "collection bonus (回款獎勵): share of the arrears a collector recovered",
+        ),
+        PolicyDefault(
+            "collection_bonus_tiers",
+            "",
+            str,
+            "M4",
+            "marginal bonus tiers 'threshold:rate,…' from 0 (e.g. 0:0.01,50000:0.02); "
+            "empty: the flat collection_bonus_rate",
+        ),
+        PolicyDefault(
+            "rounds_per_building_month",
+            "1",
+            int,
+            "S2a/defaults",
+            "evening rounds per building per month; more only when forced",
+        ),
+        PolicyDefault(
+            "finance_members",
+            "",
+            _str_list,
+            "roles/S2a",
+            "names of finance staff who may collect on an evening round; empty: not checked",
         ),
     ]
 }

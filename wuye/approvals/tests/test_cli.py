@@ -3,6 +3,7 @@ as strings, one-line errors with exit code 2 (rules L1, M1, D1)."""
 
 import json
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -61,8 +62,8 @@ def test_request_approve_list_and_statement_round_trip(capsys, bill):
         capsys, "approvals", "request", "waiver", "--unit", unit, "--amount", "abc",
         "--reason", "x", "--on", "2026-04-08",
     )  # fmt: skip
-    assert "not yet supported" in run_error(
-        capsys, "approvals", "request", "reduction", "--unit", unit, "--amount", "5",
+    assert "more than the open principal" in run_error(
+        capsys, "approvals", "request", "reduction", "--unit", unit, "--amount", "99999",
         "--reason", "S3", "--on", "2026-04-08",
     )  # fmt: skip
 
@@ -151,3 +152,43 @@ def test_report_error_and_notifications_round_trip(capsys, bill):
     )  # fmt: skip
     assert "no open error report" in closed
     assert voided["reissued"]["replaces"] == bill.number
+
+
+@pytest.mark.django_db
+def test_instalment_plan_write_off_and_goodwill_from_the_command_line(capsys):
+    """S3, M1, M2: request a plan with --schedule, approve it, list plans, check them;
+    goodwill with --given; a write-off of what is open; a bad schedule is one line."""
+    from wuye.approvals.tests.test_instalment_plans import hardship_household
+
+    account = hardship_household()
+    unit = account.unit.code
+    assert "is not DATE:AMOUNT" in run_error(
+        capsys, "approvals", "request", "instalment_plan", "--unit", unit, "--schedule",
+        "2026-05-10", "--reason", "S3", "--on", "2026-04-10",
+    )  # fmt: skip
+    plan = run_json(
+        capsys, "approvals", "request", "instalment_plan", "--unit", unit, "--schedule",
+        "2026-05-10:1250.00,2026-06-10:1250.00", "--reason", "S3", "--on", "2026-04-10",
+        "--user", "cs-li",
+    )  # fmt: skip
+    assert (plan["amount"], plan["plan"]["status"]) == ("2500.00", "requested")
+    assert plan["plan"]["instalments"][0] == {"due_on": "2026-05-10", "amount": "1250.00"}
+    run_json(capsys, "approvals", "approve", plan["number"], "--role", "supervisor",
+             "--on", "2026-04-11", "--user", "sup-wang")  # fmt: skip
+    plans = run_json(capsys, "approvals", "plans", "--status", "active")["plans"]
+    assert [p["approval"] for p in plans] == [plan["number"]]
+    checked = run_json(capsys, "approvals", "check-plans", "--as-of", "2026-05-17")
+    assert checked["defaulted"] == [plan["number"]]  # S3: nothing paid by 05-10 + 7
+    goodwill = run_json(
+        capsys, "approvals", "request", "goodwill", "--unit", unit, "--amount", "200.00",
+        "--given", "免費維修", "--reason", "M1", "--on", "2026-05-20", "--user", "cs-li",
+    )  # fmt: skip
+    assert (goodwill["given"], goodwill["entries"]) == ("免費維修", [])
+    write_off = run_json(
+        capsys, "approvals", "request", "write_off", "--unit", unit, "--reason", "M2",
+        "--on", "2026-05-20", "--user", "cs-li",
+    )  # fmt: skip
+    assert write_off["amount"] == "2500.00"
+    done = run_json(capsys, "approvals", "approve", write_off["number"], "--role", "manager",
+                    "--on", "2026-05-20", "--user", "mgr-zhao")  # fmt: skip
+    assert sum(Decimal(e["amount"]) for e in done["entries"]) == Decimal("-2500.00")
