@@ -1,8 +1,9 @@
-"""`wuye calls …`, `wuye promises …`, `wuye visits …`, `wuye faq …` (rules R2, R4):
-thin handlers over wuye.collection.services and wuye.collection.selectors."""
+"""`wuye calls …`, `wuye promises …`, `wuye visits …`, `wuye faq …` (rules R2, R4) and
+`wuye autodebit …` (S1): thin handlers over wuye.collection.services and wuye.collection.selectors."""
 
 from __future__ import annotations
 
+STATUSES = "form_sent, signed, active, refused, cancelled"
 REASONS = "service, defect, theft, developer, vacant, hardship, forgot, no_reason, other"
 
 
@@ -51,6 +52,25 @@ def register(group, command) -> None:
     faq = group("faq", "prepared answers per reason category (R4)")
     p = command(faq, "list", _faq_list, "the FAQ (an administrator edits it)")
     p.add_argument("--reason", help=f"reason category: {REASONS}")
+
+    debit = group("autodebit", "bank auto-debit sign-up (銀行托收, rule S1)")
+    p = command(debit, "propose", _autodebit_propose, "the owner was asked to sign up (S1)")
+    p.add_argument("--unit", required=True, help="unit code")
+    p.add_argument("--on", help="date (default today)")
+    p.add_argument("--note", default="")
+    p = command(debit, "advance", _autodebit_advance, "move the account's open sign-up on")
+    p.add_argument("--unit", required=True, help="unit code")
+    p.add_argument("--to", required=True, help=f"new status: {STATUSES}")
+    p.add_argument("--on", help="date (default today)")
+    p.add_argument("--bank", default="", help="bank name (required with --to signed)")
+    p.add_argument("--holder", default="", help="account holder (required with --to signed)")
+    p.add_argument("--account", default="", help="bank account number (required with signed)")
+    p.add_argument("--mandate", default="", help="the bank's mandate reference")
+    p.add_argument("--note", default="")
+    p = command(debit, "report", _autodebit_report, "S1 units in arrears and their sign-up")
+    p.add_argument("--as-of", dest="as_of", help="date (default today)")
+    p.add_argument("--project", help="project code")
+    p.add_argument("--segment", default="vacant_investment", help="contract segment")
 
 
 def _calls_list(args) -> int:
@@ -277,3 +297,66 @@ def _faq_list(args) -> int:
         f"[{r['reason_label']}] 問：{r['question']}\n  答：{r['answer']}" for r in rows
     )
     return _emit(args, {"faq": rows}, text or "no entries")
+
+
+def _autodebit_text(data: dict) -> str:
+    text = f"auto-debit {data['unit']}: {data['status']} ({data['status_label']}) on " + str(
+        data["status_on"]
+    )
+    if data["bank_account"]:
+        text += f"; {data['bank_name']} {data['account_holder']} {data['bank_account']}"
+    if data["mandate_reference"]:
+        text += f"; mandate {data['mandate_reference']}"
+    return text
+
+
+def _autodebit_propose(args) -> int:
+    from wuye.cli import _actor, _date, _emit
+    from wuye.collection.selectors import auto_debit_dict
+    from wuye.collection.services import propose_auto_debit
+
+    auto_debit = propose_auto_debit(
+        unit_code=args.unit, on=_date(args, "on"), actor=_actor(args), note=args.note
+    )
+    data = auto_debit_dict(auto_debit)
+    return _emit(args, data, _autodebit_text(data))
+
+
+def _autodebit_advance(args) -> int:
+    from wuye.cli import _actor, _date, _emit
+    from wuye.collection.selectors import auto_debit_dict
+    from wuye.collection.services import advance_auto_debit
+
+    auto_debit = advance_auto_debit(
+        unit_code=args.unit,
+        to=args.to,
+        on=_date(args, "on"),
+        actor=_actor(args),
+        bank_name=args.bank,
+        account_holder=args.holder,
+        bank_account=args.account,
+        mandate_reference=args.mandate,
+        note=args.note,
+    )
+    data = auto_debit_dict(auto_debit)
+    return _emit(args, data, _autodebit_text(data))
+
+
+def _autodebit_report(args) -> int:
+    from wuye.cli import _date, _emit
+    from wuye.collection.selectors import auto_debit_report
+    from wuye.output import table
+
+    as_of = _date(args, "as_of")
+    report = auto_debit_report(as_of=as_of, project_code=args.project, segment=args.segment)
+    text = table(
+        ["unit", "customer", "arrears", "auto-debit", "since", "bank account", "last call"],
+        [
+            [r["unit"], r["customer"], r["arrears"], r["auto_debit_label"],
+             r["auto_debit_on"] or "", r["bank_account"] or "", r["last_call"] or ""]
+            for r in report["accounts"]
+        ],
+        right={2},
+    )  # fmt: skip
+    counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items() if v) or "none"
+    return _emit(args, report, f"{text}\n{len(report['accounts'])} accounts: {counts}")

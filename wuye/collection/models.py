@@ -142,3 +142,67 @@ class FaqEntry(models.Model):
 
         check_text(self.question, field="question")
         check_text(self.answer, field="answer")
+
+
+class AutoDebit(models.Model):
+    """S1: a sign-up for bank auto-debit (銀行托收) of one account, the aim of the monthly
+    call to a vacant investment unit. It moves proposed → form_sent → signed → active, or
+    ends cancelled or refused, only through `services._transition` (one history row per
+    change). At most one sign-up per account is open (not cancelled or refused); after a
+    refusal the next call may propose again.
+
+    `bank_account` is personal data: stored in full (the bank needs it), shown masked
+    (the last 4 digits) in every list and CLI output."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "已建議"
+        FORM_SENT = "form_sent", "已寄表格"
+        SIGNED = "signed", "已簽約"
+        ACTIVE = "active", "已生效"
+        CANCELLED = "cancelled", "已取消"
+        REFUSED = "refused", "業主拒絕"
+
+    #: the statuses that end a sign-up: a new one may then be proposed
+    FINAL = (Status.CANCELLED, Status.REFUSED)
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="auto_debits")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    status_on = models.DateField(help_text="the date of the last status change")
+    proposed_on = models.DateField()
+    proposed_by = models.CharField(max_length=150)
+    bank_name = models.CharField(max_length=100, blank=True)
+    account_holder = models.CharField(max_length=100, blank=True)
+    bank_account = models.CharField(max_length=34, blank=True, help_text="digits only")
+    mandate_reference = models.CharField(max_length=60, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=~Q(status__in=["cancelled", "refused"]),
+                name="one_open_auto_debit_per_account",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["proposed", "form_sent", "cancelled", "refused"])
+                | (~Q(bank_name="") & ~Q(account_holder="") & ~Q(bank_account="")),
+                name="auto_debit_signed_has_bank_data",
+            ),
+        ]
+
+
+class AutoDebitEvent(models.Model):
+    """One status change of an auto-debit sign-up: from, to, date, who, note."""
+
+    auto_debit = models.ForeignKey(AutoDebit, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, choices=AutoDebit.Status.choices)
+    on = models.DateField()
+    actor = models.CharField(max_length=150)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["auto_debit", "on"])]

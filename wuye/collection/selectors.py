@@ -6,9 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 
-from wuye.collection.models import Call, CallOutcome, FaqEntry, Promise, Reason, Visit
+from wuye.billing.models import Contract
+from wuye.collection.models import (
+    AutoDebit,
+    AutoDebitEvent,
+    Call,
+    CallOutcome,
+    FaqEntry,
+    Promise,
+    Reason,
+    Visit,
+)
 from wuye.collection.services import (
     HALF_FEN,
     parse_reason,
@@ -148,6 +158,7 @@ def call_worklist(
     )
     last = _last_contacts(ids, on)
     reasons = latest_reasons(ids, on)
+    auto_debits = auto_debit_statuses(ids, on)
     history: dict[int, list[dict]] = defaultdict(list)
     for p in (
         Promise.objects.filter(account_id__in=ids, made_on__lte=on)
@@ -177,6 +188,7 @@ def call_worklist(
             "reason": reason[0] if reason else None,
             "reason_label": Reason(reason[0]).label if reason else None,
             "promises": history.get(account_id, []),
+            "auto_debit": auto_debits.get(account_id),
         })  # fmt: skip
     result.sort(key=lambda r: (r["project"], r["unit"]))
     return result
@@ -357,4 +369,140 @@ def visit_sheet(*, number: str | None = None, unit_code: str | None = None, as_o
         "reason_label": Reason(reason[0]).label if reason else None,
         "reason_on": reason[1] if reason else None,
         "answers": [{"question": f.question, "answer": f.answer} for f in answers],
+        "auto_debit": auto_debit_statuses([account.pk], as_of).get(account.pk),
+    }
+
+
+# --- S1: bank auto-debit sign-up (銀行托收) ----------------------------------------------
+
+
+def mask_bank_account(number: str | None) -> str | None:
+    """Personal data: a bank account number shows only its last 4 digits (not even its
+    length)."""
+    if not number:
+        return None
+    return "****" + number[-4:] if len(number) > 4 else "****"
+
+
+def auto_debit_dict(auto_debit: AutoDebit) -> dict:
+    """A sign-up for lists and the CLI: the bank account masked."""
+    return {
+        "unit": auto_debit.account.unit.code,
+        "account": auto_debit.account.code,
+        "status": auto_debit.status,
+        "status_label": AutoDebit.Status(auto_debit.status).label,
+        "status_on": auto_debit.status_on,
+        "proposed_on": auto_debit.proposed_on,
+        "proposed_by": auto_debit.proposed_by,
+        "bank_name": auto_debit.bank_name or None,
+        "account_holder": auto_debit.account_holder or None,
+        "bank_account": mask_bank_account(auto_debit.bank_account),
+        "mandate_reference": auto_debit.mandate_reference or None,
+        "history": [
+            {"from": e.from_status or None, "to": e.to_status, "on": e.on, "actor": e.actor,
+             "note": e.note or None}
+            for e in auto_debit.events.order_by("on", "id")
+        ],
+    }  # fmt: skip
+
+
+def auto_debit_statuses(account_ids: list[int], on: dt.date) -> dict[int, dict]:
+    """S1: per account, the status of its latest auto-debit sign-up on `on` (from the
+    history, so an earlier date shows the status then), in one query. Accounts never
+    proposed are absent. Bank data shows once signed, the account number masked."""
+    result: dict[int, dict] = {}
+    events = (
+        AutoDebitEvent.objects.filter(auto_debit__account_id__in=account_ids, on__lte=on)
+        .order_by("auto_debit__account_id", "-on", "-id")
+        .values_list(
+            "auto_debit__account_id", "to_status", "on", "auto_debit__bank_name",
+            "auto_debit__bank_account", "auto_debit__mandate_reference",
+        )
+    )  # fmt: skip
+    signed = {AutoDebit.Status.SIGNED, AutoDebit.Status.ACTIVE}
+    for account_id, status, day, bank, number, mandate in events:
+        if account_id in result:
+            continue
+        shown = status in signed
+        result[account_id] = {
+            "status": status,
+            "label": AutoDebit.Status(status).label,
+            "on": day,
+            "bank_name": (bank or None) if shown else None,
+            "bank_account": mask_bank_account(number) if shown else None,
+            "mandate_reference": (mandate or None) if shown else None,
+        }
+    return result
+
+
+def _segment_on(as_of: dt.date):
+    """Per account (outer row), the segment of its latest contract version in force."""
+    return Subquery(
+        Contract.objects.filter(account_id=OuterRef("pk"), effective_from__lte=as_of)
+        .order_by("-version")
+        .values("segment")[:1]
+    )
+
+
+def auto_debit_report(
+    *, as_of: dt.date, project_code: str | None = None, segment: str = "vacant_investment"
+) -> dict:
+    """S1: every account of the segment (vacant investment units) in arrears on `as_of`
+    (principal due and open, as E2 counts it), with the status of its auto-debit sign-up
+    (none if never proposed), the last call and the counts per status. A fixed number of
+    queries for all rows: the segment is a subquery, the rest grouped per query."""
+    if segment not in Contract.Segment.values:
+        raise WuyeError(
+            "invalid_segment",
+            f"--segment: '{segment}' is not one of {', '.join(Contract.Segment.values)}",
+            f"--segment：「{segment}」無效",
+        )
+    project = _project(project_code)
+    in_segment = Account.objects.annotate(segment_on=_segment_on(as_of)).filter(segment_on=segment)
+    if project is not None:
+        in_segment = in_segment.filter(project=project)
+        project_ids = [project.pk]
+    else:
+        project_ids = list(Project.objects.values_list("pk", flat=True))
+    arrears = arrears_by_account(
+        as_of=as_of, project_ids=project_ids, account_ids=in_segment.values("pk")
+    )
+    ids = sorted(a for a, item in arrears.items() if item.arrears > 0)
+    accounts = Account.objects.filter(pk__in=ids).select_related("unit", "customer", "project")
+    statuses = auto_debit_statuses(ids, as_of)
+    last_calls = dict(
+        Call.objects.filter(account_id__in=ids, on__lte=as_of)
+        .values("account_id")
+        .annotate(last=Max("on"))
+        .order_by()
+        .values_list("account_id", "last")
+    )
+    counts = {"none": 0, **{s: 0 for s in AutoDebit.Status.values}}
+    rows = []
+    for account in accounts:
+        status = statuses.get(account.pk)
+        counts[status["status"] if status else "none"] += 1
+        owed = arrears[account.pk]
+        rows.append({
+            "unit": account.unit.code,
+            "account": account.code,
+            "project": account.project.code,
+            "customer": account.customer.name,
+            "phone": account.customer.phone or None,
+            "arrears": owed.arrears,
+            "oldest_due": owed.oldest_due,
+            "auto_debit": status["status"] if status else None,
+            "auto_debit_label": status["label"] if status else "未建議",
+            "auto_debit_on": status["on"] if status else None,
+            "bank_name": status["bank_name"] if status else None,
+            "bank_account": status["bank_account"] if status else None,
+            "last_call": last_calls.get(account.pk),
+        })  # fmt: skip
+    rows.sort(key=lambda r: (r["project"], r["unit"]))
+    return {
+        "as_of": as_of,
+        "project": project.code if project else None,
+        "segment": segment,
+        "accounts": rows,
+        "counts": counts,
     }

@@ -9,12 +9,21 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, Max, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from wuye.collection.models import Call, CallOutcome, Promise, Reason, Visit, VisitOutcome
+from wuye.collection.models import (
+    AutoDebit,
+    AutoDebitEvent,
+    Call,
+    CallOutcome,
+    Promise,
+    Reason,
+    Visit,
+    VisitOutcome,
+)
 from wuye.dunning.models import Action, Contact, Notice
 from wuye.errors import NotFound, WuyeError
 from wuye.money import CENT, MAX_AMOUNT, ZERO, fmt
@@ -340,3 +349,176 @@ def record_visit(
         if task is not None:
             _close_task(task, on=on, reason=f"visit: {outcome} ({staff})")
     return visit
+
+
+# --- S1: bank auto-debit sign-up (銀行托收) ----------------------------------------------
+
+Status = AutoDebit.Status
+
+#: status → the statuses it may change to (one state machine, STYLE: oscar)
+TRANSITIONS = {
+    Status.PROPOSED: {Status.FORM_SENT, Status.REFUSED, Status.CANCELLED},
+    Status.FORM_SENT: {Status.SIGNED, Status.REFUSED, Status.CANCELLED},
+    Status.SIGNED: {Status.ACTIVE, Status.CANCELLED},
+    Status.ACTIVE: {Status.CANCELLED},
+}
+
+BANK_ACCOUNT_DIGITS = (8, 30)  # Chinese card numbers 16–19, company accounts up to ~25
+
+
+def parse_bank_account(value: str | None, *, field: str = "--account") -> str:
+    """A bank account number as digits; spaces and hyphens people type are dropped."""
+    digits = "".join(ch for ch in (value or "") if ch not in " -")
+    low, high = BANK_ACCOUNT_DIGITS
+    if not (digits.isascii() and digits.isdigit() and low <= len(digits) <= high):
+        raise WuyeError(
+            "invalid_bank_account",
+            f"{field}: a bank account number is {low} to {high} digits",
+            f"{field}：銀行帳號須為 {low} 至 {high} 位數字",
+        )
+    return digits
+
+
+def _transition(
+    auto_debit: AutoDebit, to: str, *, on: dt.date, actor: str, note: str = "", **fields
+) -> AutoDebit:
+    """The one way a sign-up changes status: checks the change is allowed and not dated
+    before the last one, updates only while the status is still the one read (no lost
+    update), and records the change."""
+    if to not in TRANSITIONS.get(auto_debit.status, set()):
+        raise WuyeError(
+            "invalid_transition",
+            f"the auto-debit sign-up of {auto_debit.account.code} is {auto_debit.status}, "
+            f"it cannot become {to}",
+            f"帳戶 {auto_debit.account.code} 的銀行托收目前為「{Status(auto_debit.status).label}」，"
+            f"不能改為「{Status(to).label}」",
+            status=auto_debit.status,
+        )
+    if on < auto_debit.status_on:
+        raise WuyeError(
+            "invalid_date",
+            f"--on: {on} is before the sign-up's last change ({auto_debit.status_on})",
+            f"--on：{on} 早於上次變更（{auto_debit.status_on}）",
+        )
+    done = AutoDebit.objects.filter(pk=auto_debit.pk, status=auto_debit.status).update(
+        status=to, status_on=on, **fields
+    )
+    if not done:
+        raise WuyeError(
+            "auto_debit_changed",
+            f"the auto-debit sign-up of {auto_debit.account.code} was changed meanwhile",
+            f"帳戶 {auto_debit.account.code} 的銀行托收已被他人更改",
+        )
+    AutoDebitEvent.objects.create(
+        auto_debit=auto_debit, from_status=auto_debit.status, to_status=to, on=on,
+        actor=actor, note=note, created_at=timezone.now(),
+    )  # fmt: skip
+    auto_debit.refresh_from_db()
+    return auto_debit
+
+
+def propose_auto_debit(*, unit_code: str, on: dt.date, actor: str, note: str = "") -> AutoDebit:
+    """S1: the caller proposed bank auto-debit (銀行托收) to the owner: a new sign-up in
+    status proposed. Refused while the account has an open one (not cancelled or
+    refused: the partial unique constraint backs this) or on a date before its last
+    sign-up ended, so the history reads in date order."""
+    actor = _text(actor, field="--user", required=True)
+    note = _text(note, field="--note")
+    with transaction.atomic():
+        account = account_for_unit(unit_code, on=on)
+        Account.objects.select_for_update().filter(pk=account.pk).first()  # one at a time
+        sign_ups = AutoDebit.objects.filter(account=account)
+        open_ = sign_ups.exclude(status__in=AutoDebit.FINAL).first()
+        if open_ is not None:
+            raise WuyeError(
+                "auto_debit_open",
+                f"account {account.code} already has an auto-debit sign-up ({open_.status} "
+                f"since {open_.status_on})",
+                f"帳戶 {account.code} 已有銀行托收申請（{Status(open_.status).label}，"
+                f"{open_.status_on} 起）",
+                status=open_.status,
+            )
+        last = sign_ups.order_by("-status_on", "-pk").first()
+        if last is not None and on < last.status_on:
+            raise WuyeError(
+                "invalid_date",
+                f"--on: {on} is before the last sign-up ended ({last.status_on})",
+                f"--on：{on} 早於上次托收申請結束日 {last.status_on}",
+            )
+        try:
+            with transaction.atomic():
+                auto_debit = AutoDebit.objects.create(
+                    account=account, status=Status.PROPOSED, status_on=on, proposed_on=on,
+                    proposed_by=actor, note=note, created_at=timezone.now(),
+                )  # fmt: skip
+        except IntegrityError as exc:  # someone proposed meanwhile
+            raise WuyeError(
+                "auto_debit_open",
+                f"account {account.code} already has an auto-debit sign-up",
+                f"帳戶 {account.code} 已有銀行托收申請",
+            ) from exc
+        AutoDebitEvent.objects.create(
+            auto_debit=auto_debit, from_status="", to_status=Status.PROPOSED, on=on,
+            actor=actor, note=note, created_at=timezone.now(),
+        )  # fmt: skip
+    return auto_debit
+
+
+def advance_auto_debit(
+    *,
+    unit_code: str,
+    to: str,
+    on: dt.date,
+    actor: str,
+    bank_name: str = "",
+    account_holder: str = "",
+    bank_account: str = "",
+    mandate_reference: str = "",
+    note: str = "",
+) -> AutoDebit:
+    """S1: move the account's open auto-debit sign-up on: form_sent (the bank's form was
+    sent to the owner), signed (the owner signed it: bank name, account holder and
+    account number required), active (the bank confirmed the mandate; its reference may
+    be given then or on signing), refused (the owner said no), cancelled. Bank data is
+    only taken on signing; the mandate reference on signing or activation."""
+    actor = _text(actor, field="--user", required=True)
+    to = _choice(to, Status, field="--to")
+    note = _text(note, field="--note")
+    fields: dict[str, str] = {}
+    bank = {"--bank": bank_name, "--holder": account_holder, "--account": bank_account}
+    if to == Status.SIGNED:
+        fields["bank_name"] = _text(bank_name, field="--bank", required=True)[:100]
+        fields["account_holder"] = _text(account_holder, field="--holder", required=True)[:100]
+        fields["bank_account"] = parse_bank_account(bank_account)
+    elif any((v or "").strip() for v in bank.values()):
+        given = ", ".join(k for k, v in bank.items() if (v or "").strip())
+        raise WuyeError(
+            "bank_data_not_allowed",
+            f"{given}: bank data is taken on signing (--to signed), not {to}",
+            f"{given}：銀行資料於簽約時（--to signed）填寫",
+        )
+    if (mandate_reference or "").strip():
+        if to not in (Status.SIGNED, Status.ACTIVE):
+            raise WuyeError(
+                "bank_data_not_allowed",
+                f"--mandate: the mandate reference is taken on signed or active, not {to}",
+                "--mandate：授權編號於簽約或生效時填寫",
+            )
+        fields["mandate_reference"] = _text(mandate_reference, field="--mandate")[:60]
+    with transaction.atomic():
+        account = account_for_unit(unit_code, on=on)
+        auto_debit = (
+            AutoDebit.objects.select_for_update()
+            .filter(account=account)
+            .exclude(status__in=AutoDebit.FINAL)
+            .first()
+        )
+        if auto_debit is None:
+            raise WuyeError(
+                "no_auto_debit",
+                f"account {account.code} has no open auto-debit sign-up: propose one first",
+                f"帳戶 {account.code} 沒有進行中的銀行托收申請：請先建議",
+            )
+        auto_debit.account = account
+        _transition(auto_debit, to, on=on, actor=actor, note=note, **fields)
+    return auto_debit

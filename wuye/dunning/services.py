@@ -366,7 +366,11 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
     )
     open_episodes = _open_episodes(payers)
     done = _occurrences(list(open_episodes.values()))
-    items = sel.notice_items(set().union(*(c.arrears.bills for c in candidates)), on)
+    items_by_bill: dict[int, dict] = defaultdict(dict)
+    for key, amounts in sel.notice_items(
+        set().union(*(c.arrears.bills for c in candidates)), on
+    ).items():
+        items_by_bill[key[0]][key] = amounts
     projects = {p.pk: p for p in Project.objects.filter(pk__in={c.project_id for c in candidates})}
     by_project: dict[int, list[Candidate]] = defaultdict(list)
     for c in candidates:
@@ -378,7 +382,7 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
         base = numbers.reserve(f"notice:{project.code}:{on.year}", len(group))
         notices, line_sets = [], []
         for offset, c in enumerate(sorted(group, key=lambda c: c.account_id), start=1):
-            lines = {k: v for k, v in items.items() if k[0] in c.arrears.bills}
+            lines = {k: v for bill in c.arrears.bills for k, v in items_by_bill[bill].items()}
             principal = money(sum((v[0] for v in lines.values()), ZERO))
             late_fee = money(sum((v[1] for v in lines.values()), ZERO))
             is_task = c.step.action not in DELIVERED_ACTIONS

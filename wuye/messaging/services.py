@@ -145,14 +145,15 @@ def _create(message: Message, *, at: dt.datetime, actor: str, note: str = "") ->
     return True
 
 
-def reminder_text(notice: Notice, template: str = R1_REMINDER) -> str:
+def reminder_text(notice: Notice, template: str = R1_REMINDER, *, text: str | None = None) -> str:
     """The R1 reminder for a notice: {年}{月} the latest overdue period, {金額} the notice's
-    total, {賬號} {管理處} {電話} the project's bank account, name and phone."""
+    total, {賬號} {管理處} {電話} the project's bank account, name and phone. `text`: the
+    template's text when the caller already loaded (and X1-checked) it."""
     periods = [line.period_start for line in notice.lines.all()]
     latest = max(periods) if periods else notice.issued_on
     project = notice.project
     return fill(
-        load_template(template),
+        text if text is not None else load_template(template),
         {
             "年": str(latest.year),
             "月": str(latest.month),
@@ -187,6 +188,8 @@ def enqueue_for_notices(notices, *, on: dt.date, actor: str) -> dict:
             idempotency_key__in=[f"notice:{n.number}" for n in notices]
         ).values_list("idempotency_key", flat=True)
     )
+    texts: dict[str, str] = {}
+    fresh: list[tuple[Message, str]] = []
     for notice in notices:
         key = f"notice:{notice.number}"
         if key in existing:
@@ -194,6 +197,8 @@ def enqueue_for_notices(notices, *, on: dt.date, actor: str) -> dict:
             continue
         channel = _MESSAGE_ACTIONS[notice.action]
         template = notice.step.template if notice.step.template.endswith(".txt") else R1_REMINDER
+        if template not in texts:
+            texts[template] = load_template(template)  # read and X1-checked once per call
         recipient = _address(channel, contacts.get(notice.customer_id), notice.customer)
         message = Message(
             project=notice.project,
@@ -202,7 +207,7 @@ def enqueue_for_notices(notices, *, on: dt.date, actor: str) -> dict:
             channel=channel,
             recipient=recipient,
             subject=notice.step.name if channel == Channel.EMAIL else "",
-            body=reminder_text(notice, template),
+            body=reminder_text(notice, template, text=texts[template]),
             idempotency_key=key,
             status=S.QUEUED if recipient else S.FAILED,
             next_attempt_at=_start_of(on, notice.project),
@@ -215,10 +220,23 @@ def enqueue_for_notices(notices, *, on: dt.date, actor: str) -> dict:
                 f"no {what} for the designated contact of {notice.customer.code} "
                 f"(指定負責人沒有{'手機號碼' if channel == Channel.SMS else '電郵地址'})"
             )
-        if _create(message, at=now, actor=actor, note=f"notice {notice.number}"):
-            counts["created" if recipient else "no_recipient"] += 1
-        else:
-            counts["existing"] += 1
+        fresh.append((message, f"notice {notice.number}"))
+    for message, _ in fresh:
+        counts["created" if message.recipient else "no_recipient"] += 1
+    try:  # one insert for the lot; a key taken meanwhile falls back to one at a time
+        with transaction.atomic():
+            Message.objects.bulk_create([m for m, _ in fresh], batch_size=1000)
+            MessageEvent.objects.bulk_create(
+                [MessageEvent(message=m, from_status="", to_status=m.status, at=now, actor=actor,
+                              note=note) for m, note in fresh],
+                batch_size=1000,
+            )  # fmt: skip
+    except IntegrityError:
+        for message, note in fresh:
+            message.pk = None
+            if not _create(message, at=now, actor=actor, note=note):
+                counts["created" if message.recipient else "no_recipient"] -= 1
+                counts["existing"] += 1
     return counts
 
 
