@@ -18,9 +18,11 @@ def register(group, command) -> None:
     p.add_argument("--on", help="date (default today)")
     p.add_argument("--project", help="project code")
     p.add_argument("--staff", help="only this caller's tasks and promises")
+    p.add_argument("--at", help="local time HH:MM: calls are held in the quiet hours")
     p = command(calls, "record", _calls_record, "log a call: reason, amount stated, promise")
     _target(p)
     p.add_argument("--on", help="date of the call (default today)")
+    p.add_argument("--at", help="local time of the call HH:MM (refused in the quiet hours)")
     p.add_argument("--reason", required=True, help=f"reason category: {REASONS} (or 中文)")
     p.add_argument("--amount", required=True, help="the arrears stated to the owner")
     p.add_argument("--outcome", required=True, help="reached, no_answer, wrong_number or refused")
@@ -79,7 +81,8 @@ def _calls_list(args) -> int:
     from wuye.output import table
 
     on = _date(args, "on")
-    rows = call_worklist(on=on, project_code=args.project, staff=args.staff)
+    rows = call_worklist(on=on, project_code=args.project, staff=args.staff,
+                         at=_time(args.at) if args.at else None)  # fmt: skip
     text = table(
         ["unit", "customer", "arrears", "task", "broken promise", "reason", "last contact"],
         [
@@ -91,7 +94,7 @@ def _calls_list(args) -> int:
                 f"{r['broken_promise']['amount']} by {r['broken_promise']['promised_on']}"
                 if r["broken_promise"]
                 else "",
-                r["reason_label"] or "",
+                (r["reason_label"] or "") + (f" [held: {r['held']}]" if r["held"] else ""),
                 f"{r['last_contact']['on']} {r['last_contact']['channel']} "
                 f"{r['last_contact']['result']}"
                 if r["last_contact"]
@@ -102,6 +105,18 @@ def _calls_list(args) -> int:
         right={2},
     )
     return _emit(args, {"on": on, "calls": rows}, text)
+
+
+def _time(value: str):
+    import datetime as dt
+
+    from wuye.errors import WuyeError
+
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise WuyeError("invalid_time", f"--at: '{value}' is not a time (HH:MM)",
+                        f"--at：「{value}」不是時間（HH:MM）") from None  # fmt: skip
 
 
 def _call_dict(call) -> dict:
@@ -149,6 +164,7 @@ def _calls_record(args) -> int:
         if args.promise_amount
         else None,
         note=args.note,
+        at=_time(args.at) if args.at else None,
     )
     call = Call.objects.select_related("account__unit", "task", "promise").get(pk=call.pk)
     data = _call_dict(call)

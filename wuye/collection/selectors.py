@@ -9,6 +9,7 @@ from collections import defaultdict
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 
 from wuye.billing.models import Contract
+from wuye.collection.limits import calls_in_week, hold_reason
 from wuye.collection.models import (
     AutoDebit,
     AutoDebitEvent,
@@ -114,11 +115,13 @@ def _contact_dict(c: Contact | None) -> dict | None:
 
 
 def call_worklist(
-    *, on: dt.date, project_code: str | None = None, staff: str | None = None
-) -> list[dict]:
+    *, on: dt.date, project_code: str | None = None, staff: str | None = None,
+    at: dt.time | None = None,
+) -> list[dict]:  # fmt: skip
     """R2: the caller's list on `on`: open call tasks from the dunning engine, and the
     accounts whose promise to pay broke before `on` with no call since (back on the list
-    the day after the promised date). `staff` narrows it to the tasks that person signed
+    the day after the promised date). A row is `held` (with the reason) in the quiet hours
+    at local time `at` and once the account had `max_calls_per_week` calls in 7 days. `staff` narrows it to the tasks that person signed
     for (or nobody yet) and the promises that person took. Each row has the account's
     arrears, its last contact, the latest reason category and its promise history."""
     project = _project(project_code)
@@ -159,6 +162,7 @@ def call_worklist(
     last = _last_contacts(ids, on)
     reasons = latest_reasons(ids, on)
     auto_debits = auto_debit_statuses(ids, on)
+    calls_this_week = calls_in_week(ids, on)
     history: dict[int, list[dict]] = defaultdict(list)
     for p in (
         Promise.objects.filter(account_id__in=ids, made_on__lte=on)
@@ -189,8 +193,11 @@ def call_worklist(
             "reason_label": Reason(reason[0]).label if reason else None,
             "promises": history.get(account_id, []),
             "auto_debit": auto_debits.get(account_id),
+            # quiet hours and the frequency cap hold calls as they hold messages
+            "held": hold_reason(at=at, project_id=account.project_id,
+                                calls_this_week=calls_this_week.get(account_id, 0)),
         })  # fmt: skip
-    result.sort(key=lambda r: (r["project"], r["unit"]))
+    result.sort(key=lambda r: (r["held"] is not None, r["project"], r["unit"]))
     return result
 
 

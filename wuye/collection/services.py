@@ -160,6 +160,7 @@ def record_call(
     promise_on: dt.date | None = None,
     promise_amount: Decimal | None = None,
     note: str = "",
+    at: dt.time | None = None,
 ) -> Call:
     """R2: log a phone call: the main reason for the arrears (category), the amount the
     caller stated, the outcome and, if the owner gave one, a promise to pay (date,
@@ -195,6 +196,9 @@ def record_call(
         account, task = _account_and_task(
             number=number, unit_code=unit_code, on=on, action=Action.CALL
         )
+        from wuye.collection.limits import refuse_quiet_hours
+
+        refuse_quiet_hours(at, project_id=account.project_id)  # no calls in quiet hours
         summary = [f"原因：{Reason(reason).label}", f"所述欠款 {fmt(amount_stated)}"]
         if promise_on is not None:
             summary.append(f"承諾 {promise_on} 前付 {fmt(promise_amount)}")

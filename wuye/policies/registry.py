@@ -117,6 +117,13 @@ DEFAULTS = {
             "no messages or calls in these local hours (HH:MM-HH:MM; empty: none)",
         ),
         PolicyDefault(
+            "max_calls_per_week",
+            "3",
+            int,
+            "R2/defaults",
+            "calls to one account in any 7 days; more are held off the caller's list",
+        ),
+        PolicyDefault(
             "max_messages_per_week",
             "2",
             int,
