@@ -1,0 +1,62 @@
+"""Issue 5 scenario by dates: an S1 vacant investment unit (not fitted out, nobody lives
+there) owes 1,000 a month; the shipped S1 policy reminds it (R1) and calls it monthly
+(S1), its arrears reach 3,000 when the March bill falls due, the S1 lawyer-letter step
+escalates to the manager, and the unit goes into the batch lawyer letter with one
+approval (S1, R5)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from wuye.approvals.services import approve
+from wuye.billing.models import Contract
+from wuye.billing.services import issue_bills_for_project
+from wuye.dates import Period
+from wuye.dunning.models import Notice
+from wuye.dunning.services import run_dunning
+from wuye.legal.models import LegalCase, Stage
+from wuye.legal.services import propose_lawyer_letter_batch
+from wuye.testing.factories import office_account
+
+D = dt.date
+
+
+@pytest.mark.django_db
+def test_a_vacant_unit_reaching_3000_goes_into_the_batch_lawyer_letter():
+    unit = office_account(
+        start=D(2026, 1, 1), area="40.00", segment=Contract.Segment.VACANT_INVESTMENT,
+        dunning_policy="", payment_term=Contract.Term.FIXED_DAY,
+    )  # fmt: skip  # 40 m² × 25.00 = 1,000.00 a month, due at the end of the month (E1)
+    day = D(2026, 1, 2)
+    while day <= D(2026, 4, 10):
+        if day.day == 2:  # finance issues the month's bill
+            issue_bills_for_project(project=unit.project, period=Period.parse(f"{day:%Y-%m}"),
+                                    on=day, actor="fin")  # fmt: skip
+        run_dunning(as_of=day, actor="fin")
+        day += dt.timedelta(days=1)
+    steps = list(
+        Notice.objects.filter(account=unit).order_by("issued_on", "id")
+        .values_list("issued_on", "step__code")
+    )  # fmt: skip
+    calls = [on for on, code in steps if code == "s1_call"]
+    # S1: a phone reminder every month while in arrears (the first the day after the
+    # January bill fell due on Mon 2 Feb, the 31st being a Saturday: art. 203, W1)
+    assert calls == [D(2026, 2, 3), D(2026, 3, 5)]
+    assert [on for on, code in steps if code == "r1_reminder"][:3] == [
+        D(2026, 2, 3), D(2026, 2, 17), D(2026, 3, 3),
+    ]  # fmt: skip  # R1: every 14 days
+    # S1: the arrears reach 3,000 once the March bill is due (31 March): the lawyer-letter
+    # step escalates to the manager the next day
+    [escalation] = [n for n in Notice.objects.filter(account=unit, step__code="s1_lawyer")]
+    assert (escalation.issued_on, escalation.status, escalation.principal) == (
+        D(2026, 4, 1), "open", Decimal("3000.00"),
+    )  # fmt: skip
+    assert escalation.step.role == "manager"
+
+    # S1, R5: the batch of all such units goes to one approval; the manager approves it
+    batch = propose_lawyer_letter_batch(as_of=D(2026, 4, 10), project_code=unit.project.code,
+                                        actor="fin-li")  # fmt: skip
+    assert [c.account_id for c in batch["cases"]] == [unit.pk]
+    approve(batch["approval"].number, on=D(2026, 4, 10), actor="mgr-zhao", role="manager")
+    assert LegalCase.objects.get(account=unit).stage == Stage.LETTER_APPROVED
