@@ -54,6 +54,13 @@ def register(group, command) -> None:
     faq = group("faq", "prepared answers per reason category (R4)")
     p = command(faq, "list", _faq_list, "the FAQ (an administrator edits it)")
     p.add_argument("--reason", help=f"reason category: {REASONS}")
+    p = command(faq, "set", _faq_set, "add or change a prepared answer (administrator)")
+    p.add_argument("--id", type=int, help="the entry to change (default: a new one)")
+    p.add_argument("--reason", required=True, help=f"reason category: {REASONS}")
+    p.add_argument("--question", required=True)
+    p.add_argument("--answer", required=True)
+    p.add_argument("--order", type=int, default=0, help="sort order")
+    p.add_argument("--inactive", action="store_true", help="hide it from visit sheets")
 
     debit = group("autodebit", "bank auto-debit sign-up (銀行托收, rule S1)")
     p = command(debit, "propose", _autodebit_propose, "the owner was asked to sign up (S1)")
@@ -293,6 +300,19 @@ def _visits_sheet(args) -> int:
     for qa in sheet["answers"]:
         lines += [f"  問：{qa['question']}", f"  答：{qa['answer']}"]
     return _emit(args, sheet, "\n".join(lines))
+
+
+def _faq_set(args) -> int:
+    from wuye.cli import _actor, _emit
+    from wuye.collection.services import save_faq_entry
+
+    entry = save_faq_entry(
+        reason=args.reason, question=args.question, answer=args.answer, actor=_actor(args),
+        entry_id=args.id, sort_order=args.order, active=not args.inactive,
+    )  # fmt: skip
+    data = {"id": entry.pk, "reason": entry.reason, "question": entry.question,
+            "answer": entry.answer, "active": entry.active}  # fmt: skip
+    return _emit(args, data, f"FAQ entry {entry.pk} saved")
 
 
 def _faq_list(args) -> int:

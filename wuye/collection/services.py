@@ -19,6 +19,7 @@ from wuye.collection.models import (
     AutoDebitEvent,
     Call,
     CallOutcome,
+    FaqEntry,
     Promise,
     Reason,
     Visit,
@@ -526,3 +527,30 @@ def advance_auto_debit(
         auto_debit.account = account
         _transition(auto_debit, to, on=on, actor=actor, note=note, **fields)
     return auto_debit
+
+
+def save_faq_entry(
+    *, reason: str, question: str, answer: str, actor: str, entry_id: int | None = None,
+    sort_order: int = 0, active: bool = True,
+) -> FaqEntry:  # fmt: skip
+    """R4: an administrator adds or changes a prepared answer (X1 checked: no threat to
+    cut a utility). Not financial data: changed in place."""
+    from django.core.exceptions import ValidationError
+
+    reason = parse_reason(reason)
+    question = _text(question, field="--question", required=True)
+    answer = _text(answer, field="--answer", required=True)
+    entry = FaqEntry() if entry_id is None else FaqEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound("FAQ entry", str(entry_id))
+    entry.reason, entry.question, entry.answer = reason, question, answer
+    entry.sort_order, entry.active = sort_order, active
+    try:
+        entry.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise WuyeError(
+            "invalid_faq", f"--{field}: {messages[0]}", f"--{field}：{messages[0]}"
+        ) from None
+    entry.save()
+    return entry

@@ -55,3 +55,24 @@ def test_three_calls_in_a_week_hold_the_account():
     assert row["held"].startswith("frequency cap: 3 calls")
     [row] = call_worklist(on=CALL_DAY + dt.timedelta(days=7), at=dt.time(10, 0))
     assert row["held"] is None  # the first call left the 7-day window
+
+
+@pytest.mark.django_db
+def test_an_administrator_edits_the_faq_and_a_threat_is_refused(capsys):
+    """R4: the prepared answers are data an administrator adds and changes; X1: an answer
+    threatening to cut a utility is refused and nothing is saved."""
+    import json
+
+    from wuye.cli import main
+    from wuye.collection.models import FaqEntry
+
+    before = FaqEntry.objects.count()
+    assert main(["faq", "set", "--reason", "forgot", "--question", "可以網上繳費嗎？",
+                 "--answer", "可以，請掃描帳單上的二維碼。", "--json"]) == 0  # fmt: skip
+    entry = FaqEntry.objects.get(pk=json.loads(capsys.readouterr().out)["id"])
+    assert (entry.reason, entry.active) == ("forgot", True)
+    assert main(["faq", "set", "--id", str(entry.pk), "--reason", "forgot", "--question",
+                 entry.question, "--answer", "不繳費將停水停電。"]) == 2  # fmt: skip
+    assert "X1" in capsys.readouterr().err
+    entry.refresh_from_db()
+    assert entry.answer == "可以，請掃描帳單上的二維碼。" and FaqEntry.objects.count() == before + 1
