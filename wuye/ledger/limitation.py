@@ -46,6 +46,8 @@ PART_PAYMENT = "part_payment"
 SIGNED_NOTICE = "signed_notice"
 COURIER_DELIVERY = "courier_delivery"
 PROMISE = "promise"
+LAWYER_LETTER = "lawyer_letter"
+LEGAL_ACTION = "legal_action"
 
 #: the evidence kinds in the user's language (UI Chinese, STYLE §2)
 KIND_LABELS = {
@@ -54,6 +56,8 @@ KIND_LABELS = {
     SIGNED_NOTICE: "催繳通知書簽收",
     COURIER_DELIVERY: "快遞送達",
     PROMISE: "承諾付款（承認債務）",
+    LAWYER_LETTER: "律師函送達",
+    LEGAL_ACTION: "申請支付令／起訴",
 }
 
 NO_RELATION = "signer_relation_missing"
@@ -202,6 +206,42 @@ def _promises(bill_ids: BillIds, as_of: dt.date) -> Iterable[Evidence]:
         yield Evidence(bill_id, PROMISE, on, f"{money(amount)} by {promised_on}")
 
 
+def _legal_steps(bill_ids: BillIds, as_of: dt.date) -> Iterable[Evidence]:
+    """A lawyer letter proven delivered (a demand that reached the debtor), and a
+    payment-order application or a suit (R5, X3): each restarts every bill of the
+    account that was due by then."""
+    from django.db.models import CharField, Value
+
+    from wuye.legal.models import LegalCase, LegalEvent, Stage
+
+    letters = (
+        LegalCase.objects.filter(account__bills__in=bill_ids, letter_delivered_on__lte=as_of)
+        .annotate(kind=Value(LAWYER_LETTER, output_field=CharField()))
+        .values_list("account_id", "letter_delivered_on", "kind", "number")
+    )
+    actions = (
+        LegalEvent.objects.filter(
+            case__account__bills__in=bill_ids,
+            to_stage__in=[Stage.PAYMENT_ORDER, Stage.LAWSUIT],
+            on__lte=as_of,
+        )
+        .annotate(kind=Value(LEGAL_ACTION, output_field=CharField()))
+        .values_list("case__account_id", "on", "kind", "case__number")
+    )
+    facts = set(letters.union(actions))  # one query for both kinds of fact
+    if not facts:
+        return
+    by_account: dict[int, list] = {}
+    for fact in facts:
+        by_account.setdefault(fact[0], []).append(fact)
+    for bill_id, account_id, due in Bill.objects.filter(
+        pk__in=bill_ids, account_id__in=list(by_account), due_date__isnull=False
+    ).values_list("pk", "account_id", "due_date"):
+        for _, on, kind, reference in by_account[account_id]:
+            if due <= on:
+                yield Evidence(bill_id, kind, on, reference)
+
+
 #: where restarting evidence comes from (X2). The next sources (instalment plan, suit /
 #: arbitration / payment order) are added here, nowhere else. On equal dates
 #: the earlier source in this list is kept.
@@ -210,6 +250,7 @@ SOURCES: list[Callable[[BillIds, dt.date], Iterable[Evidence]]] = [
     _signed_notices,
     _courier_deliveries,
     _promises,
+    _legal_steps,
 ]
 
 

@@ -33,6 +33,9 @@ def register(group, command) -> None:
     p.add_argument("--note", default="", help="what happened (closed: the outcome)")
     p.add_argument("--tracking", default="", help="letter_sent: the EMS tracking number")
     p.add_argument("--carrier", default="EMS")
+    p = command(legal, "letter-delivered", _letter_delivered, "X2: the letter's proven delivery")
+    p.add_argument("case")
+    p.add_argument("--on", required=True, help="the carrier's delivery date")
     p = command(legal, "unserviceable", _unserviceable, "X3: the owner cannot be served")
     p.add_argument("case")
     p.add_argument("--reason", required=True)
@@ -159,6 +162,15 @@ def _advance(args) -> int:
     )  # fmt: skip
     data = case_dict(case)
     return _emit(args, data, f"{case.number}: {data['stage_label']} on {case.stage_on}")
+
+
+def _letter_delivered(args) -> int:
+    from wuye.cli import _actor, _date, _emit
+    from wuye.legal.selectors import case_dict
+    from wuye.legal.services import record_letter_delivery
+
+    case = record_letter_delivery(number=args.case, on=_date(args, "on"), actor=_actor(args))
+    return _emit(args, case_dict(case), f"{case.number}: letter delivered on {args.on}")
 
 
 def _unserviceable(args) -> int:

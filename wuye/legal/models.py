@@ -58,6 +58,9 @@ class LegalCase(models.Model):
     letter_sent_on = models.DateField(null=True, blank=True)
     letter_carrier = models.CharField(max_length=60, blank=True)
     letter_tracking = models.CharField(max_length=60, blank=True, help_text="EMS tracking")
+    letter_delivered_on = models.DateField(
+        null=True, blank=True, help_text="the carrier's proof of delivery (X2 restarts)"
+    )
     outcome = models.CharField(max_length=500, blank=True)
     closed_on = models.DateField(null=True, blank=True)
     opened_by = models.CharField(max_length=150)

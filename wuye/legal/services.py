@@ -273,6 +273,31 @@ def post_lawyer_letter(request: ApprovalRequest, *, on: dt.date, actor: str) -> 
 # --- stage changes ---------------------------------------------------------------------
 
 
+def record_letter_delivery(*, number: str, on: dt.date, actor: str) -> LegalCase:
+    """X2: the carrier's proof that the lawyer letter reached the debtor restarts the
+    limitation period of the account's due bills (a demand that reached the debtor)."""
+    with transaction.atomic():
+        case = _locked(number)
+        if case.letter_sent_on is None:
+            raise WuyeError(
+                "letter_not_sent", f"case {number}: the letter was not sent",
+                f"案件 {number} 的律師函尚未寄出",
+            )  # fmt: skip
+        if on < case.letter_sent_on:
+            raise WuyeError(
+                "invalid_date", f"--on: {on} is before the posting ({case.letter_sent_on})",
+                f"送達日 {on} 早於寄出日 {case.letter_sent_on}",
+            )  # fmt: skip
+        LegalCase.objects.filter(pk=case.pk).update(letter_delivered_on=on)
+        LegalEvent.objects.create(
+            case=case, from_stage=case.stage, to_stage=case.stage, on=on, actor=actor,
+            note="letter delivered (X2)", tracking=case.letter_tracking,
+            created_at=timezone.now(),
+        )  # fmt: skip
+        case.refresh_from_db()
+    return case
+
+
 def _locked(number: str) -> LegalCase:
     case = sel.get_case(number)
     return (

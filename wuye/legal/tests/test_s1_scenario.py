@@ -60,3 +60,26 @@ def test_a_vacant_unit_reaching_3000_goes_into_the_batch_lawyer_letter():
     assert [c.account_id for c in batch["cases"]] == [unit.pk]
     approve(batch["approval"].number, on=D(2026, 4, 10), actor="mgr-zhao", role="manager")
     assert LegalCase.objects.get(account=unit).stage == Stage.LETTER_APPROVED
+
+    # X2: the letter proven delivered restarts every due bill's limitation period; the
+    # suit (the owner cannot be served: X3) restarts it again
+    from wuye.ledger.limitation import limitation_by_bill
+    from wuye.legal.services import advance_case, record_letter_delivery
+
+    case = LegalCase.objects.get(account=unit)
+    advance_case(number=case.number, to="letter_sent", on=D(2026, 4, 13), actor="legal",
+                 tracking="EA100200300CN")  # fmt: skip
+    record_letter_delivery(number=case.number, on=D(2026, 4, 15), actor="legal")
+    # the January to March bills (the April bill falls due only on 30 April)
+    bills = list(unit.bills.filter(due_date__lte=D(2026, 4, 15)).values_list("pk", flat=True))
+    assert len(bills) == 3
+    ends = limitation_by_bill(bills, as_of=D(2026, 4, 20))
+    assert {(ends[b].ends_on, ends[b].evidence_kind) for b in bills} == {
+        (D(2029, 4, 15), "lawyer_letter"),
+    }  # fmt: skip
+    advance_case(number=case.number, to="lawsuit", on=D(2026, 5, 6), actor="legal",
+                 note="業主無法送達，起訴")  # fmt: skip
+    ends = limitation_by_bill(bills, as_of=D(2026, 5, 6))
+    assert {(ends[b].ends_on, ends[b].evidence_kind) for b in bills} == {
+        (D(2029, 5, 6), "legal_action"),
+    }  # fmt: skip
