@@ -1092,6 +1092,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wuye: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `wuye … | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception as error:  # no traceback reaches a user (STYLE §8)
         from django.db.utils import DatabaseError
 

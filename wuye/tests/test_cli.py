@@ -818,3 +818,20 @@ def test_an_unexpected_failure_is_one_line_with_exit_code_1_and_no_traceback(
 
     assert (code, out) == (1, "")
     assert err.splitlines() == ["wuye: internal error: RuntimeError: disk on fire"]
+
+
+@pytest.mark.django_db
+def test_output_into_a_closed_pipe_ends_quietly(monkeypatch, capsys):
+    """`wuye … | head -1`: when the reader has stopped, the command ends with exit 0 and
+    no 'internal error' (scripts/demo pipes the dunning run into head)."""
+    import io
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone: writing raises BrokenPipeError
+    stream = io.TextIOWrapper(os.fdopen(write_end, "wb"), encoding="utf-8", line_buffering=True)
+    with capsys.disabled():
+        monkeypatch.setattr("sys.stdout", stream)
+        code = main(["dunning", "policies"])
+        monkeypatch.undo()
+    assert code == 0
