@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     command(sub, "migrate", _migrate, "create or upgrade the database")
+    p = command(sub, "serve", _serve, "serve the web application (gunicorn, static files)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     command(sub, "projects", _projects, "list the projects (管理處)")
 
     p = command(sub, "demo-data", _demo_data, "create a realistic demo (office tower + estate)")
@@ -293,6 +297,22 @@ def _migrate(args) -> int:
     call_command("migrate", verbosity=0, interactive=False)
     data = {"database": connection.vendor, "name": str(connection.settings_dict["NAME"])}
     return _emit(args, data, f"database ready: {data['database']} {data['name']}")
+
+
+def _serve(args) -> int:
+    """A production-grade server (gunicorn), not Django's runserver; static files are
+    collected first and served by WhiteNoise."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    print(f"wuye: serving on http://{args.host}:{args.port}/ (static: {settings.STATIC_ROOT})",
+          flush=True)  # fmt: skip
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    os.execv(gunicorn, [gunicorn, "wuye.wsgi:application", "--bind", f"{args.host}:{args.port}",
+                        "--workers", str(args.workers), "--access-logfile", "-"])  # fmt: skip
+    return 0  # not reached
 
 
 def _projects(args) -> int:

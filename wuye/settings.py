@@ -14,8 +14,12 @@ DEBUG = os.environ.get("WUYE_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("WUYE_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
     "wuye.policies",
     "wuye.workdays",
     "wuye.properties",
@@ -31,10 +35,25 @@ INSTALLED_APPS = [
     "wuye.legal",
     "wuye.reports",
     "wuye.rounds",
+    "wuye.web",  # last: its post-migrate step assigns the other apps' permissions to roles
 ]
 
-MIDDLEWARE: list[str] = []
-ROOT_URLCONF = None
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files under `wuye serve`
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "wuye.urls"
+WSGI_APPLICATION = "wuye.wsgi.application"
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("WUYE_STATIC_ROOT", Path.cwd() / "wuye-static"))
+LOGIN_URL = "admin:login"
 
 
 def _database() -> dict:
@@ -60,6 +79,7 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hant"
+LANGUAGES = [("zh-hant", "繁體中文"), ("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = os.environ.get("WUYE_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -75,6 +95,12 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": WUYE_TEMPLATE_DIRS,
         "APP_DIRS": True,
-        "OPTIONS": {},
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
     }
 ]

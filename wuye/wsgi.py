@@ -1,0 +1,8 @@
+"""The WSGI application `wuye serve` runs under gunicorn."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wuye.settings")
+application = get_wsgi_application()
