@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     command(sub, "migrate", _migrate, "create or upgrade the database")
+    p = command(sub, "demo", _demo, "migrate, demo data, demo users per role, then serve")
+    p.add_argument("--units", type=int, default=2000, help="demo units (default 2000)")
+    p.add_argument("--on", help="the demo's today (default today)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-serve", dest="serve", action="store_false", help="prepare only")
     p = command(sub, "serve", _serve, "serve the web application (gunicorn, static files)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -297,6 +303,28 @@ def _migrate(args) -> int:
     call_command("migrate", verbosity=0, interactive=False)
     data = {"database": connection.vendor, "name": str(connection.settings_dict["NAME"])}
     return _emit(args, data, f"database ready: {data['database']} {data['name']}")
+
+
+def _demo(args) -> int:
+    from django.core.management import call_command
+
+    from wuye.output import table
+    from wuye.web.demo import prepare_demo
+
+    call_command("migrate", verbosity=0, interactive=False)
+    result = prepare_demo(on=_date(args, "on"), units=args.units, actor=_actor(args))
+    text = (
+        ("demo data created; " if result["created"] else "demo data already there; ")
+        + f"today's dunning run issued {result['notices']} notices and tasks\n"
+        + "demo users (user = password):\n"
+        + table(["user", "password", "role", "角色"],
+                [[u["user"], u["password"], u["role"], u["role_zh"]] for u in result["users"]])
+    )  # fmt: skip
+    _emit(args, result, text)
+    if not args.serve:
+        return 0
+    args.workers = 2
+    return _serve(args)
 
 
 def _serve(args) -> int:

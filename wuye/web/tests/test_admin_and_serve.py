@@ -104,3 +104,27 @@ def test_wuye_serve_runs_gunicorn_with_static_files(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+@pytest.mark.django_db
+def test_wuye_demo_prepares_data_users_and_the_days_run(capsys):
+    """Issue 6: `wuye demo` makes the demo data with history, runs the day's dunning and
+    creates one user per role (password = user name); rerunning adds nothing."""
+    import json
+
+    from django.contrib.auth import authenticate
+
+    from wuye.cli import main
+
+    args = ["demo", "--units", "120", "--on", "2026-11-02", "--no-serve", "--json"]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["created"] is True and first["notices"] > 0
+    assert {u["role"] for u in first["users"]} == set(ROLES)
+    user = authenticate(username="demo-finance", password="demo-finance")
+    assert user is not None and user.groups.get().name == "finance"
+    assert User.objects.get(username="demo-administrator").is_staff
+    assert main(args) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["created"], again["notices"]) == (False, 0)
+    assert User.objects.filter(username__startswith="demo-").count() == len(ROLES)
