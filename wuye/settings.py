@@ -53,7 +53,9 @@ ROOT_URLCONF = "wuye.urls"
 WSGI_APPLICATION = "wuye.wsgi.application"
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("WUYE_STATIC_ROOT", Path.cwd() / "wuye-static"))
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "today"
+LOGOUT_REDIRECT_URL = "login"
 
 
 def _database() -> dict:

@@ -1,9 +1,12 @@
-"""URLs: the administrators' configuration (Django admin) for now; the staff web
-application and the REST API (issue 6) join here."""
+"""URLs: login, the staff pages (so far today's list), the administrators'
+configuration (Django admin); the REST API (issue 6) joins here."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
+
+from wuye.web import views
 
 admin.site.site_header = "wuye 物業 — 系統管理"
 admin.site.site_title = "wuye 物業"
@@ -11,5 +14,8 @@ admin.site.index_title = "設定（收費項目、催繳程序、政策、範本
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("today/", views.today, name="today"),
+    path("", RedirectView.as_view(pattern_name="today", permanent=False)),
 ]

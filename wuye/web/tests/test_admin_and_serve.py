@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from django.contrib.auth.models import Group, User
 
-from wuye.dunning.models import DunningPolicy, DunningStep
+from wuye.dunning.models import DunningPolicy, DunningStep, Notice
 from wuye.web.roles import ROLES, ensure_role_groups
 
 
@@ -128,3 +128,32 @@ def test_wuye_demo_prepares_data_users_and_the_days_run(capsys):
     again = json.loads(capsys.readouterr().out)
     assert (again["created"], again["notices"]) == (False, 0)
     assert User.objects.filter(username__startswith="demo-").count() == len(ROLES)
+
+
+@pytest.mark.django_db
+def test_an_assistant_logs_in_and_sees_todays_list(client):
+    """Issue 6: staff log in (Chinese pages) and see the day's list: deliveries, notices
+    to deliver, calls; an anonymous visitor is sent to the login page."""
+    from wuye.web.demo import prepare_demo
+
+    prepare_demo(on=__import__("datetime").date(2026, 11, 2), units=120, actor="demo")
+    assert client.get("/today/").status_code == 302  # to /login/
+    page = client.post("/login/", {"username": "demo-assistant", "password": "demo-assistant"})
+    assert page.status_code == 302 and page["Location"] == "/today/"
+    html = client.get("/today/?on=2026-11-02").content.decode()
+    for heading in ["今日工作", "待派送催繳通知書（E2）", "電話催收（R2）", "待審批", "上報（G1）"]:
+        assert heading in html
+    assert client.get("/today/?on=bad").status_code == 400
+    # once the assistant has signed for the day's notices they are on the list to deliver
+    from wuye.dunning.notices import handover_notices
+
+    [first, *_] = handover_notices(on=__import__("datetime").date(2026, 11, 2),
+                                   signed_by="demo-assistant", actor="demo-assistant")  # fmt: skip
+    assert first not in html
+    assert first in client.get("/today/?on=2026-11-02").content.decode()
+    call = (
+        Notice.objects.filter(action="call", status="open")
+        .order_by("project__code", "account__unit__code")
+        .select_related("account__unit")
+    )
+    assert call.first().account.unit.code in html  # R2: the call tasks
