@@ -286,6 +286,17 @@ def _project_time_zone(args) -> str | None:
     return None
 
 
+def _time(value: str):
+    """A local time given as --at HH:MM."""
+    import datetime as dt
+
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise WuyeError("invalid_time", f"--at: '{value}' is not a time (HH:MM)",
+                        f"--at：「{value}」不是時間（HH:MM）") from None  # fmt: skip
+
+
 def _emit(args, data, text: str) -> int:
     from wuye.output import to_json
 
@@ -457,17 +468,9 @@ def _bills_issue(args) -> int:
 
 
 def _bills_handover(args) -> int:
-    import datetime as dt
-
     from wuye.billing.delivery import handover_bills
 
-    at = None
-    if args.at:
-        try:
-            at = dt.time.fromisoformat(args.at)
-        except ValueError:
-            raise WuyeError("invalid_time", f"--at: '{args.at}' is not a time (HH:MM)",
-                            f"--at：「{args.at}」不是時間（HH:MM）") from None  # fmt: skip
+    at = _time(args.at) if args.at else None
     batches = handover_bills(on=_date(args, "on"), signed_by=args.by, actor=_actor(args),
                              project_code=args.project, at=at)  # fmt: skip
     data = {"handovers": [
@@ -492,11 +495,7 @@ def _bills_handover_pending(args) -> int:
     from wuye.output import table
 
     if args.at:
-        try:
-            at = dt.time.fromisoformat(args.at)
-        except ValueError:
-            raise WuyeError("invalid_time", f"--at: '{args.at}' is not a time (HH:MM)",
-                            f"--at：「{args.at}」不是時間（HH:MM）") from None  # fmt: skip
+        at = _time(args.at)
     else:
         from zoneinfo import ZoneInfo
 

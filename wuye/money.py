@@ -81,6 +81,25 @@ def parse_amount(text: str, *, field: str = "amount", allow_zero: bool = False) 
     return value.quantize(CENT)
 
 
+def check_amount(amount: Decimal) -> Decimal:
+    """A money amount a service accepts: a finite, positive Decimal with at most 2 places,
+    not absurdly large (the CLI and API parse text with `parse_amount` first)."""
+    # is_finite first: comparing or rounding NaN/Infinity raises InvalidOperation instead.
+    if (
+        not isinstance(amount, Decimal)
+        or not amount.is_finite()
+        or amount <= 0
+        or amount > MAX_AMOUNT
+        or money(amount) != amount
+    ):
+        raise WuyeError(
+            "invalid_amount",
+            f"amount: {amount} must be positive with at most 2 decimals",
+            f"金額：{amount} 必須為正數且最多兩位小數",
+        )
+    return amount
+
+
 def fmt(value: Decimal) -> str:
     """Amounts as strings with 2 decimals (for JSON and screens)."""
     return f"{money(value):.2f}"

@@ -42,7 +42,7 @@ from wuye.errors import NotFound, WuyeError
 from wuye.ledger.allocation import LATE_FEE, PRINCIPAL, Debt, pro_rata
 from wuye.ledger.models import Entry
 from wuye.ledger.selectors import open_debts
-from wuye.money import MAX_AMOUNT, ZERO, fmt, money
+from wuye.money import ZERO, check_amount, fmt
 from wuye.policies.selectors import policy
 from wuye.properties.models import Account
 
@@ -331,7 +331,7 @@ def _record_plan(request: ApprovalRequest, *, given: str = "", schedule=None) ->
             f"還款計劃日期不得重複，且不得早於申請日 {request.requested_on}",
         )
     for _, amount in schedule:
-        _check_amount(amount)
+        check_amount(amount)
     total = sum((amount for _, amount in schedule), ZERO)
     if total != request.amount:
         raise WuyeError(
@@ -456,22 +456,6 @@ def _required(text: str | None, code: str, what: str, what_zh: str) -> str:
     return text.strip()
 
 
-def _check_amount(amount: Decimal) -> Decimal:
-    if (
-        not isinstance(amount, Decimal)
-        or not amount.is_finite()
-        or amount <= 0
-        or amount > MAX_AMOUNT
-        or money(amount) != amount
-    ):
-        raise WuyeError(
-            "invalid_amount",
-            f"amount: {amount} must be positive with at most 2 decimals",
-            f"金額：{amount} 必須為正數且最多兩位小數",
-        )
-    return amount
-
-
 def _lock_account(account_id: int) -> Account:
     return (
         Account.objects.select_for_update(of=("self",))
@@ -524,7 +508,7 @@ def request_approval(
             amount = sum((a for _, a in schedule), ZERO)
         if amount is None:
             raise WuyeError("amount_required", "--amount is required", "須填寫金額")
-        _check_amount(amount)
+        check_amount(amount)
         handler.check(account=account, bill=bill, amount=amount, on=on)
         project = account.project
         base = numbers.reserve(f"approval:{project.code}:{on.year}")

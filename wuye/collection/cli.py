@@ -84,12 +84,13 @@ def register(group, command) -> None:
 
 def _calls_list(args) -> int:
     from wuye.cli import _date, _emit
+    from wuye.cli import _time as _cli_time
     from wuye.collection.selectors import call_worklist
     from wuye.output import table
 
     on = _date(args, "on")
     rows = call_worklist(on=on, project_code=args.project, staff=args.staff,
-                         at=_time(args.at) if args.at else None)  # fmt: skip
+                         at=_cli_time(args.at) if args.at else None)  # fmt: skip
     text = table(
         ["unit", "customer", "arrears", "task", "broken promise", "reason", "last contact"],
         [
@@ -112,18 +113,6 @@ def _calls_list(args) -> int:
         right={2},
     )
     return _emit(args, {"on": on, "calls": rows}, text)
-
-
-def _time(value: str):
-    import datetime as dt
-
-    from wuye.errors import WuyeError
-
-    try:
-        return dt.time.fromisoformat(value)
-    except ValueError:
-        raise WuyeError("invalid_time", f"--at: '{value}' is not a time (HH:MM)",
-                        f"--at：「{value}」不是時間（HH:MM）") from None  # fmt: skip
 
 
 def _call_dict(call) -> dict:
@@ -152,6 +141,7 @@ def _call_dict(call) -> dict:
 
 def _calls_record(args) -> int:
     from wuye.cli import _actor, _date, _emit
+    from wuye.cli import _time as _cli_time
     from wuye.collection.models import Call
     from wuye.collection.services import record_call
     from wuye.dates import parse_date
@@ -171,7 +161,7 @@ def _calls_record(args) -> int:
         if args.promise_amount
         else None,
         note=args.note,
-        at=_time(args.at) if args.at else None,
+        at=_cli_time(args.at) if args.at else None,
     )
     call = Call.objects.select_related("account__unit", "task", "promise").get(pk=call.pk)
     data = _call_dict(call)

@@ -149,6 +149,14 @@ def _close_task(task: Notice, *, on: dt.date, reason: str) -> None:
 # --- R2: the call log and promises to pay ---------------------------------------------
 
 
+def _log_contact(account, task, channel, *, on, staff, result, summary, now) -> Contact:
+    """The evidence row of a call or visit (X2, X3), with its summary as the note."""
+    return Contact.objects.create(
+        account=account, notice=task, channel=channel, on=on, staff=staff, result=result,
+        note="；".join(summary)[:NOTE_MAX], created_at=now,
+    )  # fmt: skip
+
+
 def record_call(
     *,
     number: str | None = None,
@@ -206,16 +214,8 @@ def record_call(
         if note:
             summary.append(note)
         now = timezone.now()
-        contact = Contact.objects.create(
-            account=account,
-            notice=task,
-            channel=Contact.Channel.CALL,
-            on=on,
-            staff=staff,
-            result=outcome,
-            note="；".join(summary)[:NOTE_MAX],
-            created_at=now,
-        )
+        contact = _log_contact(account, task, Contact.Channel.CALL, on=on, staff=staff,
+                               result=outcome, summary=summary, now=now)  # fmt: skip
         call = Call.objects.create(
             account=account,
             task=task,
@@ -330,16 +330,8 @@ def record_visit(
         if note:
             summary.append(note)
         now = timezone.now()
-        contact = Contact.objects.create(
-            account=account,
-            notice=task,
-            channel=Contact.Channel.VISIT,
-            on=on,
-            staff=staff,
-            result=outcome,
-            note="；".join(summary)[:NOTE_MAX],
-            created_at=now,
-        )
+        contact = _log_contact(account, task, Contact.Channel.VISIT, on=on, staff=staff,
+                               result=outcome, summary=summary, now=now)  # fmt: skip
         visit = Visit.objects.create(
             account=account,
             task=task,

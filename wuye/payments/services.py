@@ -19,30 +19,13 @@ from wuye.ledger import selectors as ledger_selectors
 from wuye.ledger import services as ledger
 from wuye.ledger.allocation import after_allocations, split_payment
 from wuye.ledger.models import Entry
-from wuye.money import MAX_AMOUNT, ZERO, money
+from wuye.money import ZERO, check_amount
 from wuye.payments.models import Payment, PaymentReversal, Refund
 from wuye.properties.models import Account, Project
 
 
 def _lock(account: Account) -> Account:
     return Account.objects.select_for_update().select_related("project").get(pk=account.pk)
-
-
-def _check_amount(amount: Decimal) -> Decimal:
-    # is_finite first: comparing or rounding NaN/Infinity raises InvalidOperation instead.
-    if (
-        not isinstance(amount, Decimal)
-        or not amount.is_finite()
-        or amount <= 0
-        or amount > MAX_AMOUNT
-        or money(amount) != amount
-    ):
-        raise WuyeError(
-            "invalid_amount",
-            f"amount: {amount} must be positive with at most 2 decimals",
-            f"金額：{amount} 必須為正數且最多兩位小數",
-        )
-    return amount
 
 
 def record_payment(
@@ -61,7 +44,7 @@ def record_payment(
     The payer may designate a bill; otherwise due debts before not-yet-due ones, oldest
     first, the items of a bill pro rata, late fee before principal. An unallocated debit
     left by a reversed payment is settled first; the rest stays as credit."""
-    _check_amount(amount)
+    check_amount(amount)
     if method not in Payment.Method.values:
         raise WuyeError(
             "invalid_method",
@@ -180,7 +163,7 @@ def record_payments(specs: list[PaymentSpec], *, actor: str, chunk: int = 20000)
     instead of several per payment, written by COPY / executemany. Returns the number
     recorded."""
     for spec in specs:
-        _check_amount(spec.amount)
+        check_amount(spec.amount)
     done = 0
     for offset in range(0, len(specs), chunk):
         part = specs[offset : offset + chunk]
@@ -321,7 +304,7 @@ def refund(
     method: str = Payment.Method.BANK_TRANSFER,
 ) -> Refund:
     """Pay back (part of) an account's credit; the refund is an entry with who and why."""
-    _check_amount(amount)
+    check_amount(amount)
     if not reason or not reason.strip():
         raise WuyeError("reason_required", "a refund needs a reason", "退款須註明原因")
     with transaction.atomic():
