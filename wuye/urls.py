@@ -1,12 +1,11 @@
-"""URLs: login, the staff pages (so far today's list), the administrators'
-configuration (Django admin); the REST API (issue 6) joins here."""
+"""URLs: login, the staff pages, the administrators' configuration (Django admin), the
+language switch and the REST API (/api/v1/)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
-
-from wuye.web import views
+from django.views.i18n import set_language
 
 admin.site.site_header = "wuye 物業 — 系統管理"
 admin.site.site_title = "wuye 物業"
@@ -16,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("today/", views.today, name="today"),
+    path("language/", set_language, name="set_language"),
+    path("", include("wuye.web.urls")),
     path("", RedirectView.as_view(pattern_name="today", permanent=False)),
 ]

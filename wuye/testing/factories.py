@@ -145,3 +145,17 @@ def office_account(
     contract = ContractFactory(account=account, **contract_kwargs)
     add_line(contract, "PMF", ContractLine.Basis.PER_AREA, price)
     return account
+
+
+def staff(username: str, role: str, *projects, company_wide: bool = False):
+    """A staff user holding `role` on the given projects (or on every project), issue 6."""
+    from django.contrib.auth.models import User
+
+    from wuye.web.models import Membership
+
+    user = User.objects.create_user(username, password=username)
+    if company_wide:
+        Membership.objects.create(user=user, project=None, role=role)
+    for project in projects:
+        Membership.objects.create(user=user, project=project, role=role)
+    return user

@@ -14,6 +14,7 @@ from wuye.legal.models import LprRate
 from wuye.payments.models import Payment
 from wuye.policies.models import PolicySetting
 from wuye.properties.models import Project
+from wuye.web.models import Membership
 from wuye.workdays.models import CalendarDay
 
 
@@ -135,3 +136,17 @@ class LprRateAdmin(admin.ModelAdmin):
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "handover_time", "language", "time_zone"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Who works on which project in which role (staff see only their projects)."""
+
+    list_display = ["user", "project", "role", "granted_by", "granted_at"]
+    list_filter = ["role", "project"]
+    search_fields = ["user__username"]
+    readonly_fields = ["granted_by", "granted_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.granted_by = request.user.get_username()
+        super().save_model(request, obj, form, change)

@@ -20,6 +20,8 @@ def ensure_demo_users() -> list[dict]:
     """One user per role (idempotent); the administrator may use the admin site."""
     from django.contrib.auth.models import Group, User
 
+    from wuye.properties.models import Project
+    from wuye.web.models import Membership
     from wuye.web.roles import ensure_role_groups
 
     ensure_role_groups()
@@ -31,6 +33,10 @@ def ensure_demo_users() -> list[dict]:
         user.is_staff = role == "administrator"
         user.save()
         user.groups.set([Group.objects.get(name=role)])
+        for project in Project.objects.all():  # the demo users work on every demo project
+            Membership.objects.get_or_create(
+                user=user, project=project, role=role, defaults={"granted_by": "demo"}
+            )
         rows.append({"user": username, "password": demo_password(username), "role": role,
                      "role_zh": ROLES[role]})  # fmt: skip
     return rows

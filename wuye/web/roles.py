@@ -19,7 +19,7 @@ ROLES = {
 CONFIG = [
     ("billing", "feeitem"), ("dunning", "dunningpolicy"), ("dunning", "dunningstep"),
     ("policies", "policysetting"), ("collection", "faqentry"), ("workdays", "calendarday"),
-    ("legal", "lprrate"), ("properties", "project"),
+    ("legal", "lprrate"), ("properties", "project"), ("web", "membership"),
 ]  # fmt: skip
 #: records everybody may see (view only)
 RECORDS = [

@@ -1,0 +1,5 @@
+"""Staff pages: finance (issue 6)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
