@@ -239,6 +239,7 @@ COMMAND_MODULES = [
     "wuye.legal.cli",
     "wuye.reports.cli",
     "wuye.rounds.cli",
+    "wuye.api.cli",
 ]
 
 

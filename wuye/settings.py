@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "wuye.legal",
     "wuye.reports",
     "wuye.rounds",
+    "wuye.api",  # the REST API under /api/v1/ (issue 6)
     "wuye.web",  # last: its post-migrate step assigns the other apps' permissions to roles
 ]
 
@@ -116,3 +117,38 @@ TEMPLATES = [
         },
     }
 ]
+
+# The REST API (issue 6, docs/api.md): token or session authentication, JSON only, errors
+# in wuye's shape (wuye.api.errors), amounts as strings with 2 decimals, dates ISO.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # first: its "WWW-Authenticate: Token" makes an unauthenticated request a 401
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "wuye.api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATE_FORMAT": "iso-8601",
+    "DATE_INPUT_FORMATS": ["iso-8601"],
+    "DEFAULT_THROTTLE_RATES": {"token": "30/minute"},  # POST /api/v1/token/ per address
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "wuye 物業 API",
+    "DESCRIPTION": "Property-fee billing and collections: projects, units, accounts and "
+    "statements, bills, payments, dunning runs, notices and the day's tasks (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectKindEnum": "wuye.properties.models.Project.Kind",
+        "UnitKindEnum": "wuye.properties.models.Unit.Kind",
+        "CustomerKindEnum": "wuye.properties.models.Customer.Kind",
+        "BillStatusEnum": "wuye.billing.models.Bill.Status",
+        "NoticeStatusEnum": "wuye.dunning.models.Notice.Status",
+        "PaymentMethodEnum": "wuye.payments.models.Payment.Method",
+    },
+}

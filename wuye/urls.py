@@ -16,6 +16,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", set_language, name="set_language"),
+    path("api/v1/", include("wuye.api.urls")),
     path("", include("wuye.web.urls")),
     path("", RedirectView.as_view(pattern_name="today", permanent=False)),
 ]

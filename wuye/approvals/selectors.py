@@ -19,11 +19,16 @@ def _project(code: str | None) -> Project | None:
     return project
 
 
-def approvals(*, project_code: str | None = None, status: str | None = None) -> QuerySet:
-    """Approval requests, oldest first (a project's, in a status)."""
+def approvals(
+    *, project_code: str | None = None, status: str | None = None, projects=None
+) -> QuerySet:
+    """Approval requests, oldest first (a project's, in a status; `projects`: only
+    those projects')."""
     rows = ApprovalRequest.objects.select_related("project", "account__unit", "bill")
     if project_code:
         rows = rows.filter(project=_project(project_code))
+    if projects is not None:
+        rows = rows.filter(project__in=projects)
     if status:
         if status not in ApprovalRequest.Status.values:
             raise WuyeError(

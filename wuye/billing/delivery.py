@@ -66,15 +66,20 @@ def handover_bills(
     return batches
 
 
-def pending_handovers(*, on: dt.date, at: dt.time, project_code: str | None = None) -> list[dict]:
+def pending_handovers(
+    *, on: dt.date, at: dt.time, project_code: str | None = None, projects=None
+) -> list[dict]:
     """A1: per project, the issued bills and notices not yet signed for by an assistant;
     late once the project's hand-over time has passed on `on` (or they are from an
-    earlier day)."""
+    earlier day). `projects` (projects or a queryset of them) narrows it to those."""
     from django.db.models import Count, Min
 
     from wuye.dunning.models import DELIVERED_ACTIONS, Notice
 
+    scope = projects
     projects = Project.objects.order_by("code")
+    if scope is not None:
+        projects = projects.filter(pk__in=scope)
     if project_code:
         projects = projects.filter(code=project_code)
         if not projects.exists():
@@ -238,16 +243,18 @@ def settle_courier_receipts(*, as_of: dt.date, actor: str) -> list[str]:
     return done
 
 
-def delivery_worklist(*, on: dt.date, project_code: str | None = None) -> list[dict]:
+def delivery_worklist(*, on: dt.date, project_code: str | None = None, projects=None) -> list[dict]:
     """C1, E3: bills signed for and not yet received, with their attempts; flagged when
     still undelivered at the end of their hand-over day, and when they are due to go by
-    courier (policy: 5 days after hand-over)."""
+    courier (policy: 5 days after hand-over). `projects` narrows it to those projects."""
     bills = Bill.objects.filter(
         status=Bill.Status.ISSUED, receipt__isnull=True, courier__isnull=True,
         handovers__handed_over_on__lte=on,
     ).select_related("project", "account__unit").distinct()  # fmt: skip
     if project_code:
         bills = bills.filter(project__code=project_code)
+    if projects is not None:
+        bills = bills.filter(project__in=projects)
     bills = list(bills.order_by("number"))
     handed = defaultdict(list)
     for bill_id, day in HandOver.bills.through.objects.filter(
@@ -296,14 +303,22 @@ def _paid_in_full(bill_ids: list[int], on: dt.date) -> set[int]:
 
 
 def same_day_delivery_rate(
-    *, start: dt.date, until: dt.date, project_code: str | None = None
-) -> dict:
+    *, start: dt.date, until: dt.date, project_code: str | None = None,
+    building: str | None = None, segment: str | None = None,
+) -> dict:  # fmt: skip
     """B1: of the bills signed for in [start, until], the share delivered (signed by the
-    client) on the day of their hand-over, per project and per assistant."""
+    client) on the day of their hand-over, per project and per assistant; `building`
+    (code) and `segment` count only those accounts' bills (the dashboards)."""
     batches = HandOver.objects.filter(handed_over_on__range=(start, until))
     if project_code:
         batches = batches.filter(project__code=project_code)
-    links = HandOver.bills.through.objects.filter(handover__in=batches).values_list(
+    links = HandOver.bills.through.objects.filter(handover__in=batches)
+    from wuye.properties.selectors import accounts_where
+
+    accounts = accounts_where(building=building, segment=segment, on=until)
+    if accounts is not None:
+        links = links.filter(bill__account_id__in=accounts)
+    links = links.values_list(
         "bill_id", "handover__handed_over_on", "handover__project__code", "handover__signed_by"
     )
     signed_on = dict(

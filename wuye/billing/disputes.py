@@ -75,8 +75,11 @@ def disputed_bills(as_of: dt.date) -> QuerySet:
     )
 
 
-def open_disputes(*, as_of: dt.date, project_code: str | None = None) -> list[dict]:
-    """Open disputes and their age in days (D2 report)."""
+def open_disputes(
+    *, as_of: dt.date, project_code: str | None = None, projects=None,
+    building: str | None = None, segment: str | None = None,
+) -> list[dict]:  # fmt: skip
+    """Open disputes and their age in days (D2 report); `projects`: only those projects'."""
     rows = Dispute.objects.filter(
         pk__in=Dispute.objects.filter(opened_on__lte=as_of)
         .filter(Q(resolved_on__isnull=True) | Q(resolved_on__gt=as_of))
@@ -84,6 +87,13 @@ def open_disputes(*, as_of: dt.date, project_code: str | None = None) -> list[di
     ).select_related("bill", "bill__account", "bill__project")
     if project_code:
         rows = rows.filter(bill__project__code=project_code)
+    if projects is not None:
+        rows = rows.filter(bill__project__in=projects)
+    from wuye.properties.selectors import accounts_where
+
+    accounts = accounts_where(building=building, segment=segment, on=as_of)
+    if accounts is not None:  # a building's or a segment's accounts (the dashboards)
+        rows = rows.filter(bill__account_id__in=accounts)
     return [
         {
             "bill": d.bill.number,

@@ -40,6 +40,7 @@ class ProjectRunResult:
     total: Decimal
     numbers: tuple[str, str] | None = None
     sample: list[dict] = field(default_factory=list)
+    fee_items: list[dict] = field(default_factory=list)  # dry run with fee_item_totals
 
 
 def bill_number_key(project: Project, period: Period) -> str:
@@ -168,6 +169,19 @@ def _sample(cursor, limit: int = 5) -> list[dict]:
     return [{"unit": unit, "total": from_fen(int(fen))} for unit, fen in cursor.fetchall()]
 
 
+def _fee_item_totals(cursor) -> list[dict]:
+    """What a run would bill per fee item (the staff page's preview)."""
+    cursor.execute(
+        f"SELECT fi.code, fi.name, COUNT(*), SUM(p.amount_fen) FROM {PROPOSAL} p"
+        " JOIN billing_feeitem fi ON fi.id = p.fee_item_id"
+        " GROUP BY fi.id, fi.code, fi.name, fi.sort_order ORDER BY fi.sort_order, fi.code"
+    )
+    return [
+        {"fee_item": code, "name": name, "lines": int(lines), "total": from_fen(int(fen))}
+        for code, name, lines, fen in cursor.fetchall()
+    ]
+
+
 def _write_bills(cursor, *, project, period, run, on, actor, count) -> tuple[str, str]:
     d = dialect_for(connection)
     base = numbers.reserve(bill_number_key(project, period), count)
@@ -250,12 +264,15 @@ def issue_bills_for_project(
     actor: str,
     dry_run: bool = False,
     account_ids: list[int] | None = None,
+    sample_size: int = 5,
+    fee_item_totals: bool = False,
 ) -> ProjectRunResult:
     """Issue the missing bills of one project for a period (issue 2; proration by days).
 
     Idempotent: accounts that already have a live bill for the period are left out, so a
     rerun creates only what is missing. Overpayments sitting as credit are applied to the
-    new bills (P1)."""
+    new bills (P1). A dry run lists the first `sample_size` bills and, with
+    `fee_item_totals`, the totals per fee item."""
     with transaction.atomic(), connection.cursor() as cursor:
         existing = Bill.objects.filter(
             project=project, period_start=period.start, status=Bill.Status.ISSUED
@@ -272,7 +289,9 @@ def issue_bills_for_project(
             total=from_fen(fen),
         )
         if dry_run:
-            result.sample = _sample(cursor)
+            result.sample = _sample(cursor, sample_size)
+            if fee_item_totals:
+                result.fee_items = _fee_item_totals(cursor)
         elif bills:
             run = BillRun.objects.create(
                 project=project,
@@ -300,6 +319,8 @@ def issue_bills(
     actor: str,
     project_code: str | None = None,
     dry_run: bool = False,
+    sample_size: int = 5,
+    fee_item_totals: bool = False,
 ) -> list[ProjectRunResult]:
     """Issue bills for a period in one project or in every project, one transaction each."""
     if project_code:
@@ -309,7 +330,15 @@ def issue_bills(
     else:
         projects = list(Project.objects.order_by("code"))
     return [
-        issue_bills_for_project(project=p, period=period, on=on, actor=actor, dry_run=dry_run)
+        issue_bills_for_project(
+            project=p,
+            period=period,
+            on=on,
+            actor=actor,
+            dry_run=dry_run,
+            sample_size=sample_size,
+            fee_item_totals=fee_item_totals,
+        )
         for p in projects
     ]
 

@@ -116,7 +116,7 @@ def _contact_dict(c: Contact | None) -> dict | None:
 
 def call_worklist(
     *, on: dt.date, project_code: str | None = None, staff: str | None = None,
-    at: dt.time | None = None,
+    at: dt.time | None = None, projects=None, account_ids=None,
 ) -> list[dict]:  # fmt: skip
     """R2: the caller's list on `on`: open call tasks from the dunning engine, and the
     accounts whose promise to pay broke before `on` with no call since (back on the list
@@ -132,6 +132,12 @@ def call_worklist(
     if project is not None:
         tasks = tasks.filter(project=project)
         broken = broken.filter(account__project=project)
+    if projects is not None:  # the projects a user may see (issue 6)
+        tasks = tasks.filter(project__in=projects)
+        broken = broken.filter(account__project__in=projects)
+    if account_ids is not None:  # one page of a long list (issue 6)
+        tasks = tasks.filter(account_id__in=account_ids)
+        broken = broken.filter(account_id__in=account_ids)
     if staff:
         tasks = tasks.filter(Q(handed_over_by="") | Q(handed_over_by=staff))
         broken = broken.filter(call__staff=staff)
@@ -170,6 +176,16 @@ def call_worklist(
         .order_by("made_on", "id")
     ):
         history[p.account_id].append(_promise_dict(p))
+    holds: dict[tuple[int, int], str | None] = {}
+
+    def held(project_id: int, calls: int) -> str | None:
+        """hold_reason reads policies: once per project and count, not once per row."""
+        if (project_id, calls) not in holds:
+            holds[(project_id, calls)] = hold_reason(
+                at=at, project_id=project_id, calls_this_week=calls
+            )
+        return holds[(project_id, calls)]
+
     result = []
     for account_id in ids:
         row, account = rows[account_id], accounts[account_id]
@@ -194,8 +210,7 @@ def call_worklist(
             "promises": history.get(account_id, []),
             "auto_debit": auto_debits.get(account_id),
             # quiet hours and the frequency cap hold calls as they hold messages
-            "held": hold_reason(at=at, project_id=account.project_id,
-                                calls_this_week=calls_this_week.get(account_id, 0)),
+            "held": held(account.project_id, calls_this_week.get(account_id, 0)),
         })  # fmt: skip
     result.sort(key=lambda r: (r["held"] is not None, r["project"], r["unit"]))
     return result

@@ -191,14 +191,17 @@ def record_notice_courier_delivery(*, number: str, on: dt.date, actor: str) -> N
     return notice
 
 
-def notice_worklist(*, on: dt.date, project_code: str | None = None) -> list[dict]:
+def notice_worklist(*, on: dt.date, project_code: str | None = None, projects=None) -> list[dict]:
     """The assistant's list: notices signed for and not yet delivered or posted, flagged
-    for courier when still undelivered N days (policy) after the hand-over (E3)."""
+    for courier when still undelivered N days (policy) after the hand-over (E3).
+    `projects` narrows it to those projects."""
     rows = Notice.objects.filter(
         status=Notice.Status.ISSUED, handed_over_on__isnull=False, handed_over_on__lte=on
     ).select_related("account__unit", "project")
     if project_code:
         rows = rows.filter(project__code=project_code)
+    if projects is not None:
+        rows = rows.filter(project__in=projects)
     attempts: dict[int, list[Contact]] = {}
     rows = list(rows.order_by("number"))
     for contact in Contact.objects.filter(

@@ -37,6 +37,7 @@ from wuye.ledger.statements import PAID_KINDS, bucket_for
 from wuye.money import ZERO, money
 from wuye.policies.selectors import policy
 from wuye.properties.models import Account, Project
+from wuye.properties.selectors import accounts_where
 from wuye.reports.bonus import bonus_for, parse_tiers
 from wuye.reports.models import Assignment
 
@@ -164,37 +165,50 @@ def _months(start: dt.date, end: dt.date) -> int:
     return max(1, (end.year - start.year) * 12 + end.month - start.month)
 
 
-def _overdue_entries(project: Project, as_of: dt.date):
-    """Ledger entries of bills overdue on `as_of` (E1: due date before it), up to it."""
-    return Entry.objects.filter(
+def _overdue_entries(project: Project, as_of: dt.date, accounts=None):
+    """Ledger entries of bills overdue on `as_of` (E1: due date before it), up to it;
+    `accounts`: a subquery of account ids to keep (a building's, a segment's)."""
+    entries = Entry.objects.filter(
         account__project=project,
         bill__status=Bill.Status.ISSUED,
         bill__due_date__lt=as_of,
         value_date__lte=as_of,
         bill_line__isnull=False,
     )
+    return entries if accounts is None else entries.filter(account_id__in=accounts)
 
 
-def arrears_list(*, project: Project, as_of: dt.date, chunk: int = CHUNK) -> ArrearsList:
+def arrears_list(
+    *,
+    project: Project,
+    as_of: dt.date,
+    chunk: int = CHUNK,
+    building: str | None = None,
+    segment: str | None = None,
+) -> ArrearsList:
     """M4: one row per account of the project in arrears on `as_of` (something past its
     due date still open), ordered by unit. The fee item columns are the items of the
-    project's overdue bills; the rows are produced lazily, chunk by chunk."""
+    project's overdue bills; the rows are produced lazily, chunk by chunk. `building`
+    (code) and `segment` (of the contract in force) narrow it (the dashboards)."""
+    accounts = accounts_where(building=building, segment=segment, on=as_of)
     item_ids = set(
-        _overdue_entries(project, as_of).values_list("fee_item_id", flat=True).distinct()
+        _overdue_entries(project, as_of, accounts).values_list("fee_item_id", flat=True).distinct()
     )
     fee_items = list(FeeItem.objects.filter(id__in=item_ids))  # Meta.ordering: sort_order
     return ArrearsList(
         project=project,
         as_of=as_of,
         fee_items=fee_items,
-        rows=_arrears_rows(project, as_of, chunk),
+        rows=_arrears_rows(project, as_of, chunk, accounts),
     )
 
 
-def _arrears_rows(project: Project, as_of: dt.date, chunk: int) -> Iterator[ArrearsRow]:
+def _arrears_rows(
+    project: Project, as_of: dt.date, chunk: int, accounts=None
+) -> Iterator[ArrearsRow]:
     ids = [
         account_id
-        for account_id, _, _ in _overdue_entries(project, as_of)
+        for account_id, _, _ in _overdue_entries(project, as_of, accounts)
         .values_list("account_id", "account__unit__code")
         .annotate(open=_SUM)
         .filter(open__gt=HALF_FEN)
@@ -339,14 +353,24 @@ def recovered_arrears_entries(project: Project, start: dt.date, until: dt.date):
     )
 
 
-def recovery_by_collector(*, project: Project, start: dt.date, until: dt.date) -> dict:
+def recovery_by_collector(
+    *,
+    project: Project,
+    start: dt.date,
+    until: dt.date,
+    building: str | None = None,
+    segment: str | None = None,
+) -> dict:
     """M4: per collector, the arrears recovered in [start, until] on the accounts they
     were responsible for on each payment's date, and the bonus by the policy rule
     (`collection_bonus_rate`, or `collection_bonus_tiers` when set). Recovery on
     accounts without a collector is shown, with no bonus."""
+    entries = recovered_arrears_entries(project, start, until)
+    accounts = accounts_where(building=building, segment=segment, on=until)
+    if accounts is not None:  # a building's or a segment's accounts (the dashboards)
+        entries = entries.filter(account_id__in=accounts)
     per_day = list(
-        recovered_arrears_entries(project, start, until)
-        .values_list("account_id", "value_date")
+        entries.values_list("account_id", "value_date")
         .annotate(total=_SUM)
         .order_by()
         .values_list("account_id", "value_date", "total")
@@ -387,7 +411,13 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
     return money(part * 100 / whole) if whole else None
 
 
-def collection_rate(*, project: Project, period: Period) -> dict:
+def collection_rate(
+    *,
+    project: Project,
+    period: Period,
+    building: str | None = None,
+    segment: str | None = None,
+) -> dict:
     """RULES.md defaults, for one month (four aggregate queries):
 
     - current-period rate (收繳率) = collected of this period's bills (their principal,
@@ -400,6 +430,9 @@ def collection_rate(*, project: Project, period: Period) -> dict:
     first = period.start
     last = period.end() - dt.timedelta(days=1)
     entries = Entry.objects.filter(account__project=project, bill__status=Bill.Status.ISSUED)
+    accounts = accounts_where(building=building, segment=segment, on=last)
+    if accounts is not None:  # a building's or a segment's accounts (the dashboards)
+        entries = entries.filter(account_id__in=accounts)
     this_period = entries.filter(bill__period_start__gte=first, bill__period_start__lte=last)
     billed = money(this_period.filter(kind=Entry.Kind.CHARGE).aggregate(t=_SUM)["t"])
     collected = -money(
