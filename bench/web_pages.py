@@ -1,10 +1,11 @@
 """Measure the staff pages that list accounts or tasks (issue 6: "Pages that list accounts
 or tasks stay fast with 100,000 units"): on a database holding the demo (built here into
 a SQLite file when missing: `make_demo_data` with three months of history, then the
-day's dunning run), a company-wide manager GETs each page through Django's test Client,
-in this process, so the figure is the server's time (URL routing, views, queries,
-templates), without a network or a browser. Each page is fetched once with its queries
-captured (their number), then `--repeat` times timed (the median and the fastest).
+day's dunning run), a company-wide manager GETs each page (and the API's account and task
+lists) through Django's test Client, in this process, so the figure is the server's time
+(URL routing, views, queries, templates), without a network or a browser. Each page is
+fetched once with its queries captured (their number), then `--repeat` times timed (the
+median and the fastest); `--only TEXT` measures the pages whose label has TEXT.
 
     .venv/bin/python bench/web_pages.py --db /tmp/wuye-100k.sqlite3 --units 100000
     WUYE_DATABASE_URL=postgres://… .venv/bin/python bench/web_pages.py --units 100000
@@ -42,11 +43,10 @@ def setup_database(args) -> None:
 
 def build_demo(units: int, on: dt.date) -> dict:
     """The demo with history and the day's dunning run, unless the database has it."""
-    from django.db import connection
-
     from wuye.demo.services import make_demo_data
     from wuye.dunning.services import run_dunning
     from wuye.properties.models import Account, Project
+    from wuye.web.demo import analyse
 
     if Project.objects.filter(code="HT").exists():
         return {"built": False, "accounts": Account.objects.count()}
@@ -54,11 +54,7 @@ def build_demo(units: int, on: dt.date) -> dict:
     first = (on.replace(day=1) - dt.timedelta(days=85)).replace(day=1)
     make_demo_data(units=units, seed=1, on=on, actor="bench", history_from=first, history_until=on)
     run = run_dunning(as_of=on, actor="bench")
-    if connection.vendor == "postgresql":
-        # fresh statistics, as autovacuum would have them by the time staff log in: the
-        # demo analyses its tables before the history fills the bills and the ledger
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyse()  # planner statistics, as `wuye demo` leaves them
     return {
         "built": True,
         "accounts": Account.objects.count(),
@@ -95,6 +91,13 @@ def pages(on: dt.date) -> list[tuple[str, str]]:
         ("tasks: postings due", f"/tasks/?{day}&tab=postings"),
         ("tasks: broken promises", f"/tasks/?{day}&tab=promises"),
         ("today's list", f"/today/?{day}"),
+        ("API accounts, first page", f"/api/v1/accounts/?{day}"),
+        ("API accounts, in arrears", f"/api/v1/accounts/?{day}&in_arrears=true"),
+        ("API tasks (all kinds)", f"/api/v1/tasks/?{day}"),
+        ("API tasks: hand-overs", f"/api/v1/tasks/?{day}&kind=handover"),
+        ("API tasks: deliveries", f"/api/v1/tasks/?{day}&kind=delivery"),
+        ("API tasks: notices", f"/api/v1/tasks/?{day}&kind=notice"),
+        ("API tasks: calls", f"/api/v1/tasks/?{day}&kind=call"),
     ]  # fmt: skip
 
 
@@ -131,6 +134,7 @@ def main() -> int:
     parser.add_argument("--on", default=ON.isoformat(), help="the demo's day (YYYY-MM-DD)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--only", default="", help="measure the pages whose label has this")
     args = parser.parse_args()
     on = dt.date.fromisoformat(args.on)
 
@@ -148,6 +152,8 @@ def main() -> int:
     client.force_login(user)
     rows = []
     for label, url in pages(on):
+        if args.only and args.only not in label:
+            continue
         rows.append({"page": label, "url": url, **measure(client, url, args.repeat)})
     result = {"database": connection.vendor, **built, "pages": rows}
     if args.json:

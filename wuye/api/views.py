@@ -25,7 +25,7 @@ from wuye.api.permissions import in_view, project_named, require, roles_by_proje
 from wuye.api.selectors import in_arrears, with_balances
 from wuye.billing.delivery import delivery_worklist, pending_handovers
 from wuye.billing.models import Bill
-from wuye.collection.selectors import call_worklist
+from wuye.collection.selectors import call_worklist_slice
 from wuye.dunning.models import Notice
 from wuye.dunning.notices import notice_worklist
 from wuye.dunning.services import run_dunning
@@ -462,16 +462,49 @@ class NoticeDetail(English, generics.RetrieveAPIView):
 
 # --- the day's tasks -----------------------------------------------------------------
 
+
+def _in_project_order(rows: list[dict], projects: list[Project]) -> list[dict]:
+    """One project's rows after another's, each project's in its list's own order."""
+    position = {project.code: i for i, project in enumerate(projects)}
+    return sorted(rows, key=lambda row: position[row["project"]])
+
+
+def _handover_tasks(on, at, projects, start, stop):
+    rows = pending_handovers(on=on, at=at, projects=[p.pk for p in projects])
+    return len(rows), rows[start:stop]
+
+
+def _delivery_tasks(on, at, projects, start, stop):
+    rows = [
+        r
+        for r in delivery_worklist(on=on, projects=[p.pk for p in projects], with_project=True)
+        if not r["cancelled"]  # F1: a bill paid meanwhile needs no delivery
+    ]
+    return len(rows), _in_project_order(rows, projects)[start:stop]
+
+
+def _notice_tasks(on, at, projects, start, stop):
+    rows = notice_worklist(on=on, projects=[p.pk for p in projects], with_project=True)
+    return len(rows), _in_project_order(rows, projects)[start:stop]
+
+
+def _call_tasks(on, at, projects, start, stop):
+    # the details (arrears, contacts, promises) only for the rows returned
+    return call_worklist_slice(
+        on=on, at=at, projects=[p.pk for p in projects], start=start, stop=stop,
+        by_project=True,
+    )  # fmt: skip
+
+
 TASKS = {
-    # kind: (list name, the worklist, row filter) — the today page's selectors
-    "handover": ("handovers", lambda on, at, code: pending_handovers(on=on, at=at,
-                                                                      project_code=code)),
-    "delivery": ("deliveries", lambda on, at, code: [
-        r for r in delivery_worklist(on=on, project_code=code) if not r["cancelled"]
-    ]),  # F1: a bill paid meanwhile needs no delivery
-    "notice": ("notices", lambda on, at, code: notice_worklist(on=on, project_code=code)),
-    "call": ("calls", lambda on, at, code: call_worklist(on=on, at=at, project_code=code)),
-}  # fmt: skip
+    # kind: (list name, the worklist: its count and rows [start, stop)) — the today
+    # page's selectors, each called once for all the user's projects (issue 6: fast at
+    # 100,000 units), the rows one project after another as the projects are listed
+    "handover": ("handovers", _handover_tasks),
+    "delivery": ("deliveries", _delivery_tasks),
+    "notice": ("notices", _notice_tasks),
+    "call": ("calls", _call_tasks),
+}
 
 
 class Tasks(English, APIView):
@@ -496,11 +529,9 @@ class Tasks(English, APIView):
         result = {"on": on, "at": at, "counts": {}}
         for kind in kinds:
             name, worklist = TASKS[kind]
-            rows = []
-            for project in projects:
-                rows += [{"project": project.code, **r} for r in worklist(on, at, project.code)]
-            result["counts"][kind] = len(rows)
-            result[name] = rows[start:stop]
+            result["counts"][kind], result[name] = (
+                worklist(on, at, projects, start, stop) if projects else (0, [])
+            )
         return Response(s.TasksOutput(result).data)
 
 

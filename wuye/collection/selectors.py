@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 
 from wuye.billing.models import Contract
-from wuye.collection.limits import calls_in_week, hold_reason
+from wuye.collection.limits import hold_reason
 from wuye.collection.models import (
     AutoDebit,
     AutoDebitEvent,
@@ -124,11 +125,55 @@ def call_worklist(
     at local time `at` and once the account had `max_calls_per_week` calls in 7 days. `staff` narrows it to the tasks that person signed
     for (or nobody yet) and the promises that person took. Each row has the account's
     arrears, its last contact, the latest reason category and its promise history."""
+    lines = _call_lines(
+        on=on, project_code=project_code, staff=staff, at=at, projects=projects,
+        account_ids=account_ids,
+    )  # fmt: skip
+    return _call_rows(lines, on=on)
+
+
+def call_worklist_slice(
+    *, on: dt.date, start: int, stop: int, at: dt.time | None = None,
+    project_code: str | None = None, projects=None, by_project: bool = False,
+) -> tuple[int, list[dict]]:  # fmt: skip
+    """R2: how many rows `call_worklist` has, and its rows [start, stop), the details of
+    each row (arrears, last contact, reasons, promises, auto-debit) read for those rows
+    only — the API's day's tasks at 100,000 units (issue 6). `by_project`: the rows of
+    one project after another (by code), each project's in the list's own order."""
+    lines = _call_lines(on=on, project_code=project_code, at=at, projects=projects)
+    if by_project:
+        lines.sort(key=lambda line: line.project)  # stable: each project's order stays
+    return len(lines), _call_rows(lines[start:stop], on=on)
+
+
+#: up to this many accounts, `_call_lines` reads them by their ids
+SHORT_LIST = 1000
+
+
+@dataclass
+class _CallLine:
+    """One account on the caller's list before its details are read: what puts it on
+    the list, and what orders it (held last, then project and unit)."""
+
+    account_id: int
+    project_id: int
+    project: str
+    unit: str
+    tasks: list[str] = field(default_factory=list)
+    broken_promise: dict | None = None
+    held: str | None = None
+
+
+def _call_lines(
+    *, on: dt.date, project_code: str | None = None, staff: str | None = None,
+    at: dt.time | None = None, projects=None, account_ids=None,
+) -> list[_CallLine]:  # fmt: skip
+    """The accounts on the caller's list in the list's order, in a fixed number of
+    queries: their tasks and broken promise, project, unit and hold; the arrears only of
+    the accounts there for a broken promise alone (one paid up since is left out)."""
     project = _project(project_code)
-    tasks = Notice.objects.filter(
-        action=Action.CALL, status=Notice.Status.OPEN, issued_on__lte=on
-    ).order_by("issued_on", "number")
-    broken = broken_promises(on=on).select_related("call").order_by("promised_on", "id")
+    tasks = Notice.objects.filter(action=Action.CALL, status=Notice.Status.OPEN, issued_on__lte=on)
+    broken = broken_promises(on=on)
     if project is not None:
         tasks = tasks.filter(project=project)
         broken = broken.filter(account__project=project)
@@ -141,13 +186,13 @@ def call_worklist(
     if staff:
         tasks = tasks.filter(Q(handed_over_by="") | Q(handed_over_by=staff))
         broken = broken.filter(call__staff=staff)
-    rows: dict[int, dict] = {}
-    for task in tasks:
-        row = rows.setdefault(task.account_id, {"tasks": [], "broken_promise": None})
-        row["tasks"].append(task.number)
-        row.setdefault("issued_on", task.issued_on)
-    for promise in broken:
-        row = rows.setdefault(promise.account_id, {"tasks": [], "broken_promise": None})
+    found: dict[int, dict] = {}
+    for account_id, number in tasks.order_by("issued_on", "number").values_list(
+        "account_id", "number"
+    ):
+        found.setdefault(account_id, {"tasks": [], "broken_promise": None})["tasks"].append(number)
+    for promise in broken.select_related("call").order_by("promised_on", "id"):
+        row = found.setdefault(promise.account_id, {"tasks": [], "broken_promise": None})
         row["broken_promise"] = {
             "made_on": promise.made_on,
             "promised_on": promise.promised_on,
@@ -155,27 +200,43 @@ def call_worklist(
             "back_on_list": promise.promised_on + dt.timedelta(days=1),
             "staff": promise.call.staff,
         }
-    if not rows:
+    if not found:
         return []
-    ids = sorted(rows)
-    accounts = {
-        a.pk: a
-        for a in Account.objects.filter(pk__in=ids).select_related("unit", "customer", "project")
-    }
-    arrears = arrears_by_account(
-        as_of=on, project_ids=sorted({a.project_id for a in accounts.values()}), account_ids=ids
+    # a page's accounts by their ids; a whole list's thousands by the queries that found
+    # them, rather than as thousands of parameters
+    on_list = (
+        Account.objects.filter(pk__in=sorted(found))
+        if len(found) <= SHORT_LIST
+        else Account.objects.filter(
+            Q(pk__in=tasks.order_by().values("account_id"))
+            | Q(pk__in=broken.order_by().values("account_id"))
+        )
     )
-    last = _last_contacts(ids, on)
-    reasons = latest_reasons(ids, on)
-    auto_debits = auto_debit_statuses(ids, on)
-    calls_this_week = calls_in_week(ids, on)
-    history: dict[int, list[dict]] = defaultdict(list)
-    for p in (
-        Promise.objects.filter(account_id__in=ids, made_on__lte=on)
-        .select_related("call")
-        .order_by("made_on", "id")
-    ):
-        history[p.account_id].append(_promise_dict(p))
+    accounts = {
+        pk: (project_id, project_code, unit)
+        for pk, project_id, project_code, unit in on_list.values_list(
+            "pk", "project_id", "project__code", "unit__code"
+        )
+    }
+    promise_only = sorted(pk for pk, row in found.items() if not row["tasks"])
+    owed = (
+        arrears_by_account(
+            as_of=on,
+            project_ids=sorted({accounts[pk][0] for pk in promise_only}),
+            account_ids=promise_only,
+        )
+        if promise_only
+        else {}
+    )
+    calls_this_week = dict(  # as `calls_in_week`, for the accounts on the list
+        Call.objects.filter(
+            account_id__in=on_list.values("pk"), on__gt=on - dt.timedelta(days=7), on__lte=on
+        )
+        .values("account_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("account_id", "n")
+    )
     holds: dict[tuple[int, int], str | None] = {}
 
     def held(project_id: int, calls: int) -> str | None:
@@ -186,13 +247,58 @@ def call_worklist(
             )
         return holds[(project_id, calls)]
 
+    lines = []
+    for account_id in sorted(found):
+        row = found[account_id]
+        if not row["tasks"]:
+            amount = owed[account_id].arrears if account_id in owed else ZERO
+            if amount <= 0:
+                continue  # the broken promise was paid up since: nobody to call
+        project_id, project_code, unit = accounts[account_id]
+        lines.append(
+            _CallLine(
+                account_id,
+                project_id,
+                project_code,
+                unit,
+                row["tasks"],
+                row["broken_promise"],
+                # quiet hours and the frequency cap hold calls as they hold messages
+                held(project_id, calls_this_week.get(account_id, 0)),
+            )
+        )
+    lines.sort(key=lambda line: (line.held is not None, line.project, line.unit))
+    return lines
+
+
+def _call_rows(lines: list[_CallLine], *, on: dt.date) -> list[dict]:
+    """The caller's list rows of these accounts, in their order, with the details: the
+    arrears, last contact, latest reason, promise history and auto-debit status (one
+    query each for all of them)."""
+    if not lines:
+        return []
+    ids = sorted(line.account_id for line in lines)
+    accounts = {
+        a.pk: a
+        for a in Account.objects.filter(pk__in=ids).select_related("unit", "customer", "project")
+    }
+    arrears = arrears_by_account(
+        as_of=on, project_ids=sorted({line.project_id for line in lines}), account_ids=ids
+    )
+    last = _last_contacts(ids, on)
+    reasons = latest_reasons(ids, on)
+    auto_debits = auto_debit_statuses(ids, on)
+    history: dict[int, list[dict]] = defaultdict(list)
+    for p in (
+        Promise.objects.filter(account_id__in=ids, made_on__lte=on)
+        .select_related("call")
+        .order_by("made_on", "id")
+    ):
+        history[p.account_id].append(_promise_dict(p))
     result = []
-    for account_id in ids:
-        row, account = rows[account_id], accounts[account_id]
+    for line in lines:
+        account_id, account = line.account_id, accounts[line.account_id]
         owed = arrears.get(account_id)
-        amount = owed.arrears if owed else ZERO
-        if not row["tasks"] and amount <= 0:
-            continue  # the broken promise was paid up since: nobody to call
         reason = reasons.get(account_id)
         result.append({
             "unit": account.unit.code,
@@ -200,19 +306,17 @@ def call_worklist(
             "project": account.project.code,
             "customer": account.customer.name,
             "phone": account.customer.phone or None,
-            "tasks": row["tasks"],
-            "broken_promise": row["broken_promise"],
-            "arrears": amount,
+            "tasks": line.tasks,
+            "broken_promise": line.broken_promise,
+            "arrears": owed.arrears if owed else ZERO,
             "oldest_due": owed.oldest_due if owed else None,
             "last_contact": _contact_dict(last.get(account_id)),
             "reason": reason[0] if reason else None,
             "reason_label": Reason(reason[0]).label if reason else None,
             "promises": history.get(account_id, []),
             "auto_debit": auto_debits.get(account_id),
-            # quiet hours and the frequency cap hold calls as they hold messages
-            "held": held(account.project_id, calls_this_week.get(account_id, 0)),
+            "held": line.held,
         })  # fmt: skip
-    result.sort(key=lambda r: (r["held"] is not None, r["project"], r["unit"]))
     return result
 
 

@@ -43,7 +43,11 @@ _HTML_LANG = {TRADITIONAL: "zh-Hant", SIMPLIFIED: "zh-Hans"}
 _LEVELS = {1: "第一次", 2: "第二次", 3: "第三次", 4: "第四次", 5: "第五次"}
 
 # OpenCC t2s writes 帐 (tent) where mainland usage writes 账 (account): 《第一批異形詞整理表》
-_SIMPLIFIED_WORDS = {"帐单": "账单", "帐号": "账号", "帐户": "账户", "帐目": "账目", "帐款": "账款"}
+_SIMPLIFIED_WORDS = {
+    "帐单": "账单", "帐号": "账号", "帐户": "账户", "帐目": "账目", "帐款": "账款",
+    "入帐": "入账", "记帐": "记账", "对帐": "对账", "转帐": "转账", "帐龄": "账龄",
+    "坏帐": "坏账", "销帐": "销账", "挂帐": "挂账",
+}  # fmt: skip
 
 
 def document_language(requested: str | None, project_language: str | None) -> str:

@@ -191,34 +191,59 @@ def record_notice_courier_delivery(*, number: str, on: dt.date, actor: str) -> N
     return notice
 
 
-def notice_worklist(*, on: dt.date, project_code: str | None = None, projects=None) -> list[dict]:
+def notice_worklist(
+    *, on: dt.date, project_code: str | None = None, projects=None, with_project: bool = False
+) -> list[dict]:
     """The assistant's list: notices signed for and not yet delivered or posted, flagged
     for courier when still undelivered N days (policy) after the hand-over (E3).
-    `projects` narrows it to those projects."""
-    rows = Notice.objects.filter(
-        status=Notice.Status.ISSUED, handed_over_on__isnull=False, handed_over_on__lte=on
-    ).select_related("account__unit", "project")
-    if project_code:
-        rows = rows.filter(project__code=project_code)
-    if projects is not None:
-        rows = rows.filter(project__in=projects)
-    attempts: dict[int, list[Contact]] = {}
-    rows = list(rows.order_by("number"))
-    for contact in Contact.objects.filter(
-        notice__in=[n.pk for n in rows], channel=Contact.Channel.HAND
-    ).order_by("on", "id"):
-        attempts.setdefault(contact.notice_id, []).append(contact)
+    `projects` narrows it to those projects; `with_project` adds each notice's project
+    (code) to its row.
+
+    One query (issue 6: fast at 100,000 units): each notice with its hand delivery
+    attempts counted and the last one's result as subqueries; the projects are kept in
+    Python, so that the planner reads the notices still out, not a project's history."""
+    from django.db.models import Count, OuterRef, Subquery
+
+    from wuye.billing.delivery import narrowed_project_ids
+
+    attempts = Contact.objects.filter(notice_id=OuterRef("pk"), channel=Contact.Channel.HAND)
+    rows = (
+        Notice.objects.filter(
+            status=Notice.Status.ISSUED, handed_over_on__isnull=False, handed_over_on__lte=on
+        )
+        .annotate(
+            tried=Subquery(
+                attempts.order_by().values("notice_id").annotate(n=Count("pk")).values("n")
+            ),
+            last_result=Subquery(attempts.order_by("-on", "-id").values("result")[:1]),
+        )
+        .order_by("number")
+        .values_list(
+            "number",
+            "project_id",
+            "account__unit__code",
+            "level",
+            "total",
+            "handed_over_on",
+            "tried",
+            "last_result",
+        )
+    )
+    wanted = narrowed_project_ids(project_code=project_code, projects=projects)
+    codes = dict(Project.objects.values_list("pk", "code")) if with_project else {}
     limits: dict[int, int] = {}
     result = []
-    for n in rows:
-        if n.project_id not in limits:
-            limits[n.project_id] = policy("notice_courier_after_days", project_id=n.project_id)
-        tried = attempts.get(n.pk, [])
+    for number, project_id, unit, level, total, handed_over_on, tried, last_result in rows:
+        if wanted is not None and project_id not in wanted:
+            continue
+        if project_id not in limits:
+            limits[project_id] = policy("notice_courier_after_days", project_id=project_id)
         result.append({
-            "notice": n.number, "unit": n.account.unit.code, "level": n.level,
-            "total": n.total, "handed_over_on": n.handed_over_on, "attempts": len(tried),
-            "last_result": tried[-1].result if tried else None,
-            "undelivered_end_of_day": on > n.handed_over_on,
-            "send_by_courier": (on - n.handed_over_on).days >= limits[n.project_id],
+            **({"project": codes[project_id]} if with_project else {}),
+            "notice": number, "unit": unit, "level": level,
+            "total": total, "handed_over_on": handed_over_on, "attempts": tried or 0,
+            "last_result": last_result,
+            "undelivered_end_of_day": on > handed_over_on,
+            "send_by_courier": (on - handed_over_on).days >= limits[project_id],
         })  # fmt: skip
     return result

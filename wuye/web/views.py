@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from wuye.approvals.selectors import approvals
 from wuye.billing.delivery import (
@@ -245,6 +246,10 @@ def today(request):
     return render(request, "web/today.html", _context(request, on))
 
 
+#: sections whose action changes other sections too: htmx reloads the whole list
+RELOADS = {"handovers"}
+
+
 def _fragment(request, section: str, on: dt.date, *, status: int = 200, errors=None):
     context = _context(request, on, only=section, errors=errors)
     context["fragment"] = True  # the section shows the messages itself
@@ -279,6 +284,8 @@ def _act(request, section: str, form_class, do):
         messages.error(request, _text(error))
         return _fragment(request, section, on, status=status)
     messages.success(request, text)
+    if request.htmx and section in RELOADS:
+        return HttpResponseClientRefresh()  # what was signed for moves to other sections
     if request.htmx:
         return _fragment(request, section, on)
     return redirect(f"{reverse('today')}?on={on.isoformat()}")

@@ -164,22 +164,30 @@ class ArrearsPager:
     paginator = None
     CHUNK = 500
 
-    def __init__(self, rows, number: str | None, *, as_of: dt.date, size: int = PAGE_SIZE):
+    def __init__(self, rows, number: str | None, *, as_of: dt.date, size: int = PAGE_SIZE,
+                 after: str | None = None):  # fmt: skip
         try:
             self.number = max(1, int(number or 1))
         except ValueError:
             self.number = 1
-        start = (self.number - 1) * size
-        found: list[int] = []
+        # "next page" carries the last account code shown (`after`): the walk starts
+        # there, so every next page costs one page's walk however deep it is
+        start = 0 if after else (self.number - 1) * size
+        if after:
+            rows = rows.filter(code__gt=after)
+        rows = rows.values_list("pk", "code")
+        found: list[tuple[int, str]] = []
         offset = 0
         while len(found) <= start + size:
-            ids = list(rows[offset : offset + self.CHUNK])
-            if not ids:
+            chunk = list(rows[offset : offset + self.CHUNK])
+            if not chunk:
                 break
             offset += self.CHUNK
-            owing = in_arrears(ids, as_of=as_of)
-            found += [pk for pk in ids if pk in owing]
-        self.object_list = found[start : start + size]
+            owing = in_arrears([pk for pk, _ in chunk], as_of=as_of)
+            found += [(pk, code) for pk, code in chunk if pk in owing]
+        shown = found[start : start + size]
+        self.object_list = [pk for pk, _ in shown]
+        self.after = shown[-1][1] if shown else None
         self._next = len(found) > start + size
 
     def has_next(self) -> bool:
@@ -283,12 +291,15 @@ def account_list(request):
         segment=data["segment"],
     )  # fmt: skip
     if data["arrears"]:
-        page = ArrearsPager(rows, request.GET.get("page"), as_of=on)
+        page = ArrearsPager(
+            rows, request.GET.get("page"), as_of=on, after=request.GET.get("after") or None
+        )
     else:
         page = page_of(request, rows)
     accounts = with_figures(list(page.object_list), as_of=on)
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("after", None)
     context = {
         "form": form, "on": on, "page": page, "accounts": accounts,
         "query": query.urlencode(), "counted": page.paginator is not None,

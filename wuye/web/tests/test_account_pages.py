@@ -293,3 +293,7 @@ def test_the_arrears_pages_walk_the_accounts_a_chunk_at_a_time(many, monkeypatch
         assert (second.object_list, second.has_next(), second.has_previous()) == (
             owing[10:], False, True,
         )  # fmt: skip
+        # "next page" continues after the last account shown: the same page, walked
+        # from there instead of from the first account
+        onward = ArrearsPager(rows, "2", as_of=on, size=10, after=first.after)
+        assert (onward.object_list, onward.has_next()) == (owing[10:], False)
