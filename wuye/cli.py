@@ -225,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
         return groups[name]
 
     # each app's commands live beside it, in <app>/cli.py: register(group, command)
+    group.top = sub  # for a top-level command (`wuye worker`, issue 7)
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(group, command)
     return parser
@@ -239,6 +240,7 @@ COMMAND_MODULES = [
     "wuye.legal.cli",
     "wuye.reports.cli",
     "wuye.rounds.cli",
+    "wuye.scheduler.cli",
     "wuye.api.cli",
 ]
 

@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_htmx",
+    "django_tasks",  # Django's tasks framework (backport) and its database queue (issue 7)
+    "django_tasks_db",
     "wuye.policies",
     "wuye.workdays",
     "wuye.properties",
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "wuye.legal",
     "wuye.reports",
     "wuye.rounds",
+    "wuye.scheduler",  # bill/dunning runs per project on the task queue (issue 7)
     "wuye.api",  # the REST API under /api/v1/ (issue 6)
     "wuye.web",  # last: its post-migrate step assigns the other apps' permissions to roles
 ]
@@ -89,6 +92,8 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# The task queue (issue 7, docs/scaling.md): rows in the same database, run by `wuye worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hant"

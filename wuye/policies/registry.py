@@ -164,6 +164,13 @@ DEFAULTS = {
             "evening rounds per building per month; more only when forced",
         ),
         PolicyDefault(
+            "daily_run_time",
+            "06:00",
+            str,
+            "defaults",
+            "local time (HH:MM, project time zone) `wuye worker` queues the daily dunning run",
+        ),
+        PolicyDefault(
             "finance_members",
             "",
             _str_list,

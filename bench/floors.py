@@ -1,0 +1,217 @@
+"""The floor of each operation in its own process: the same rows written or read by
+hand-written SQL, one statement a table (docs/benchmarks.md):
+
+    python -m bench.floors OPERATION [--source DB --written JSON]
+
+Writes (bill run, dunning run): the rows the service wrote (read untimed from its copy,
+`--source`, by the id ranges in `--written`) are written again into a fresh copy of the
+same data set (this process's database) in one transaction: PostgreSQL `COPY … FROM
+STDIN` a table, SQLite `executemany` a table. Reads: one query returning the same rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sqlite3
+import time
+
+from bench.common import ON, PDF_NOTICES, django_setup, emit
+
+
+def _source_rows(source: str, written: dict) -> dict[str, tuple[list[str], list[tuple]]]:
+    """table → (columns, rows) of the rows the service wrote (untimed)."""
+    found = {}
+    if source.startswith("postgres"):
+        import psycopg
+
+        connection = psycopg.connect(source)
+    else:
+        connection = sqlite3.connect(source)
+    try:
+        cursor = connection.cursor()
+        mark = "%s" if source.startswith("postgres") else "?"
+        for table, (low, high) in written.items():
+            cursor.execute(
+                f"SELECT * FROM {table} WHERE id > {mark} AND id <= {mark} ORDER BY id",
+                [low, high],
+            )
+            found[table] = ([d[0] for d in cursor.description], cursor.fetchall())
+    finally:
+        connection.close()
+    return found
+
+
+def _copy_text(source: str, written: dict) -> dict[str, bytes]:
+    """PostgreSQL: table → the rows the service wrote in COPY's text format (untimed)."""
+    import psycopg
+
+    found = {}
+    with psycopg.connect(source) as connection, connection.cursor() as cursor:
+        for table, (low, high) in written.items():
+            query = f"COPY (SELECT * FROM {table} WHERE id > {int(low)} AND id <= {int(high)}) TO STDOUT"
+            with cursor.copy(query) as copy:
+                found[table] = b"".join(bytes(block) for block in copy)
+    return found
+
+
+def write_floor(source: str, written: dict) -> dict:
+    from django.db import connection, transaction
+
+    data = _source_rows(source, written)
+    rows = sum(len(r) for _, r in data.values())
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        text = _copy_text(source, written)
+        started = time.perf_counter()
+        with transaction.atomic():
+            raw = connection.connection  # psycopg 3
+            with raw.cursor() as cursor:
+                for table, (columns, _) in data.items():
+                    names = ", ".join(f'"{c}"' for c in columns)
+                    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                        copy.write(text[table])
+        return {"seconds": round(time.perf_counter() - started, 3), "rows": rows, "how": "copy"}
+    # SQLite: executemany a table in one transaction (rolled back), then one INSERT …
+    # SELECT a table from the operation's copy ATTACHed (committed); the faster is the floor
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, (columns, values) in data.items():
+            names = ", ".join(f'"{c}"' for c in columns)
+            marks = ", ".join("%s" for _ in columns)
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
+        executemany = time.perf_counter() - started
+        transaction.set_rollback(True)
+    with connection.cursor() as cursor:
+        cursor.execute("ATTACH DATABASE %s AS src", [source])
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, (low, high) in written.items():
+            names = ", ".join(f'"{c}"' for c in data[table][0])
+            cursor.execute(
+                f"INSERT INTO main.{table} ({names}) SELECT {names} FROM src.{table} "
+                "WHERE id > %s AND id <= %s",
+                [low, high],
+            )
+    insert_select = time.perf_counter() - started
+    return {
+        "seconds": round(min(executemany, insert_select), 3),
+        "rows": rows,
+        "executemany_seconds": round(executemany, 3),
+        "insert_select_seconds": round(insert_select, 3),
+    }
+
+
+def _query(sql: str, params: list) -> dict:
+    from django.db import connection
+
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 4), "rows": len(rows)}
+
+
+def _overdue(select: str, having: str = "") -> str:
+    """Open overdue bill debt per account, as the arrears list counts it (M4, E1)."""
+    from wuye.billing.models import Bill
+    from wuye.ledger.models import Entry
+
+    return (
+        f"SELECT e.account_id, {select} FROM {Entry._meta.db_table} e "
+        f"JOIN {Bill._meta.db_table} b ON b.id = e.bill_id "
+        "WHERE b.status = %s AND b.due_date < %s AND e.value_date <= %s "
+        "AND e.bill_line_id IS NOT NULL "
+        f"GROUP BY e.account_id HAVING SUM(e.amount) > 0.005 {having}"
+    )
+
+
+def aging_report() -> dict:
+    """One GROUP BY: each account's open overdue debt and its oldest due date (the bucket)."""
+    from wuye.billing.models import Bill
+
+    sql = _overdue("SUM(e.amount), MIN(b.due_date)")
+    return _query(sql, [Bill.Status.ISSUED, ON, ON])
+
+
+def arrears_list() -> dict:
+    """One GROUP BY: each account's open overdue debt (the list's total column), rows =
+    accounts in arrears."""
+    from wuye.billing.models import Bill
+
+    inner = _overdue("SUM(e.amount) AS total")
+    sql = f"SELECT * FROM ({inner}) t"
+    return _query(sql, [Bill.Status.ISSUED, ON, ON])
+
+
+def account_page(account: int) -> dict:
+    """One query: the account's ledger entries up to ON, in order."""
+    from wuye.ledger.models import Entry
+
+    sql = (
+        f"SELECT * FROM {Entry._meta.db_table} WHERE account_id = %s AND value_date <= %s "
+        "ORDER BY value_date, id"
+    )
+    return _query(sql, [account, ON])
+
+
+def worklist_page() -> dict:
+    """One query: the first 50 open calls (R2) issued up to ON, with their unit code."""
+    from wuye.dunning.models import Action, Notice
+    from wuye.properties.models import Account, Unit
+
+    sql = (
+        f"SELECT n.*, u.code FROM {Notice._meta.db_table} n "
+        f"JOIN {Account._meta.db_table} a ON a.id = n.account_id "
+        f"JOIN {Unit._meta.db_table} u ON u.id = a.unit_id "
+        "WHERE n.action = %s AND n.status = %s AND n.issued_on <= %s "
+        "ORDER BY n.issued_on, n.number LIMIT 50"
+    )
+    return _query(sql, [Action.CALL, Notice.Status.OPEN, ON])
+
+
+def notices_pdf(day) -> dict:
+    """One query: the notices printed and their lines (the rows the PDF shows)."""
+    from wuye.dunning.models import DELIVERED_ACTIONS, Notice, NoticeLine
+
+    actions = sorted(str(a) for a in DELIVERED_ACTIONS)
+    marks = ", ".join("%s" for _ in actions)
+    sql = (
+        f"SELECT n.*, l.* FROM (SELECT * FROM {Notice._meta.db_table} "
+        f"WHERE issued_on = %s AND action IN ({marks}) AND status NOT IN (%s, %s) "
+        f"ORDER BY number LIMIT {PDF_NOTICES}) n "
+        f"JOIN {NoticeLine._meta.db_table} l ON l.notice_id = n.id ORDER BY n.number, l.id"
+    )
+    return _query(sql, [day, *actions, Notice.Status.CANCELLED, Notice.Status.VOID])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="the floor of one benchmark operation")
+    parser.add_argument("operation")
+    parser.add_argument("--source", help="the database the service wrote (writes)")
+    parser.add_argument("--written", help="JSON: table → [low id, high id] (writes)")
+    parser.add_argument("--account", type=int, help="the account page's account")
+    parser.add_argument("--day", help="the notices' day (notices_pdf)")
+    args = parser.parse_args()
+    django_setup()
+    if args.operation in ("bill_run", "dunning_run"):
+        result = write_floor(args.source, json.loads(args.written))
+    elif args.operation == "account_page":
+        result = account_page(args.account)
+    elif args.operation == "notices_pdf":
+        result = notices_pdf(dt.date.fromisoformat(args.day))
+    else:
+        result = {
+            "aging_report": aging_report,
+            "arrears_list": arrears_list,
+            "worklist_page": worklist_page,
+        }[args.operation]()
+    emit(result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

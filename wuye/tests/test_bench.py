@@ -1,0 +1,46 @@
+"""`python -m bench` (issue 7) at a tiny size on SQLite: every operation is measured in
+its own process with rows, a floor (the same rows by hand-written SQL) and a ratio, and
+the JSON carries the machine's details."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OPERATIONS = {
+    "bill_run",
+    "dunning_run",
+    "aging_report",
+    "arrears_list",
+    "account_page",
+    "worklist_page",
+    "notices_pdf",
+}
+
+
+def test_bench_measures_every_operation_against_its_floor(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("WUYE_DATABASE_URL", "DATABASE_URL")}
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--units", "60", "--db", "sqlite",
+         "--dir", str(tmp_path), "--json", str(out), "--drop"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["units"] == 60 and result["db"] == "sqlite"
+    assert result["machine"]["cores"] >= 1 and result["machine"]["database_version"]
+    assert {r["operation"] for r in result["operations"]} == OPERATIONS
+    for r in result["operations"]:
+        assert r["rows"] > 0, r
+        assert r["seconds"] > 0 and r["floor_seconds"] > 0 and r["ratio"] > 0, r
+        assert r["floor_rows"] > 0 and r["peak_mb"] > 0, r
+    writes = {r["operation"]: r for r in result["operations"]}
+    for name in ("bill_run", "dunning_run"):  # the floor writes exactly the same rows
+        assert writes[name]["floor_rows"] == writes[name]["rows"]
+    assert "bill_run" in done.stdout and "ratio" in done.stdout  # the printed table
+    assert not list(tmp_path.glob("bench-60*.sqlite3"))  # --drop removed the data set
