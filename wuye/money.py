@@ -12,6 +12,9 @@ from wuye.errors import WuyeError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# compare sums from the database with half a 分 of slack: SQLite sums REALs, so an exact
+# zero may come back as 1e-13
+HALF_FEN = Decimal("0.005")
 # The largest amount one entry may carry: DecimalField(max_digits=14, decimal_places=2).
 MAX_AMOUNT = Decimal("999999999999.99")
 

@@ -7,16 +7,14 @@ past its due date still open)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from wuye.billing.models import Bill
 from wuye.ledger.models import Entry
-from wuye.money import ZERO
+from wuye.money import HALF_FEN, ZERO
 
-HALF_FEN = Decimal("0.005")  # SQLite sums REALs: an exact zero may come back as 1e-13
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 

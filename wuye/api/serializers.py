@@ -597,32 +597,30 @@ class HandoverTask(serializers.Serializer):
     late = serializers.BooleanField()
 
 
-class DeliveryTask(serializers.Serializer):
+class _ToDeliver(serializers.Serializer):
+    """What a bill and a notice still to be delivered have in common (C1, E3)."""
+
+    project = serializers.CharField()
+    unit = serializers.CharField()
+    handed_over_on = serializers.DateField()
+    attempts = serializers.IntegerField()
+    last_result = serializers.CharField(allow_null=True)
+    undelivered_end_of_day = serializers.BooleanField()
+    send_by_courier = serializers.BooleanField()
+
+
+class DeliveryTask(_ToDeliver):
     """C1, E3: a bill signed for and not yet delivered."""
 
-    project = serializers.CharField()
     bill = serializers.CharField()
-    unit = serializers.CharField()
-    handed_over_on = serializers.DateField()
-    attempts = serializers.IntegerField()
-    last_result = serializers.CharField(allow_null=True)
-    undelivered_end_of_day = serializers.BooleanField()
-    send_by_courier = serializers.BooleanField()
 
 
-class NoticeTask(serializers.Serializer):
+class NoticeTask(_ToDeliver):
     """E3: a notice signed for and not yet delivered or posted."""
 
-    project = serializers.CharField()
     notice = serializers.CharField()
-    unit = serializers.CharField()
     level = serializers.IntegerField()
     total = Money()
-    handed_over_on = serializers.DateField()
-    attempts = serializers.IntegerField()
-    last_result = serializers.CharField(allow_null=True)
-    undelivered_end_of_day = serializers.BooleanField()
-    send_by_courier = serializers.BooleanField()
 
 
 class BrokenPromise(serializers.Serializer):

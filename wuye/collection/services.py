@@ -27,12 +27,11 @@ from wuye.collection.models import (
 )
 from wuye.dunning.models import Action, Contact, Notice
 from wuye.errors import NotFound, WuyeError
-from wuye.money import CENT, MAX_AMOUNT, ZERO, fmt
+from wuye.money import CENT, HALF_FEN, MAX_AMOUNT, ZERO, fmt
 from wuye.payments.models import Payment
 from wuye.properties.models import Account
 from wuye.properties.selectors import account_for_unit
 
-HALF_FEN = Decimal("0.005")  # SQLite sums REALs: compare with half a 分 of slack
 NOTE_MAX = 300
 
 #: call outcomes that leave the task open: the caller tries again (as C1 does for bills)

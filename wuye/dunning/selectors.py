@@ -14,9 +14,7 @@ from wuye.billing.models import Bill, Contract
 from wuye.dunning.models import DunningPolicy, Exclusion, Notice
 from wuye.ledger.models import Entry
 from wuye.ledger.selectors import _SUM
-from wuye.money import ZERO, money
-
-HALF_FEN = Decimal("0.005")
+from wuye.money import HALF_FEN, ZERO, money
 
 
 @dataclass

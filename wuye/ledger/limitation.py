@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import F, Max, OuterRef, QuerySet, Subquery, Sum
 
@@ -37,7 +36,7 @@ from wuye.dates import add_months
 from wuye.errors import NotFound, WuyeError
 from wuye.ledger.models import Entry
 from wuye.ledger.selectors import _SUM
-from wuye.money import money
+from wuye.money import HALF_FEN, money
 from wuye.policies.selectors import policy
 from wuye.properties.models import Project
 
@@ -63,7 +62,6 @@ KIND_LABELS = {
 NO_RELATION = "signer_relation_missing"
 
 CHUNK = 2000  # bill ids per query: well below SQLite's and PostgreSQL's parameter limits
-HALF_FEN = Decimal("0.005")  # settled bills stay in the database; SQLite sums REALs
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from wuye.errors import NotFound
 from wuye.ledger.models import Entry
 from wuye.ledger.selectors import _SUM
 from wuye.ledger.statements import PAID_KINDS, bucket_for
-from wuye.money import ZERO, money
+from wuye.money import HALF_FEN, ZERO, money
 from wuye.policies.selectors import policy
 from wuye.properties.models import Account, Project
 from wuye.properties.selectors import accounts_where
@@ -42,7 +42,6 @@ from wuye.reports.bonus import bonus_for, parse_tiers
 from wuye.reports.models import Assignment
 
 CHUNK = 2000
-HALF_FEN = Decimal("0.005")  # SQLite sums REALs: an exact zero may come back as 1e-13
 UNASSIGNED = ""
 
 #: what pays a debt: payments, credit applied, and a reversed payment (negative)

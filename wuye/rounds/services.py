@@ -20,7 +20,7 @@ from wuye.dates import Period
 from wuye.errors import NotFound, WuyeError
 from wuye.ledger.models import Entry
 from wuye.ledger.selectors import _SUM
-from wuye.money import ZERO, money
+from wuye.money import HALF_FEN, ZERO, money
 from wuye.payments.models import Payment
 from wuye.payments.services import record_payment
 from wuye.policies.selectors import policy
@@ -36,7 +36,6 @@ from wuye.rounds.models import (
     RoundStop,
 )
 
-HALF_FEN = Decimal("0.005")
 Status = EveningRound.Status
 ALLOWED = {Status.PLANNED: {Status.DONE}, Status.DONE: {Status.RECONCILED}}
 

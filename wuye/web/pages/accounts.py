@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -60,7 +59,7 @@ from wuye.ledger.limitation import KIND_LABELS, NO_RELATION
 from wuye.ledger.models import Entry
 from wuye.ledger.statements import NOT_DUE, account_statement
 from wuye.legal.models import LegalEvent
-from wuye.money import ZERO, money
+from wuye.money import HALF_FEN, ZERO, money
 from wuye.properties.models import Account, Building
 from wuye.reports.selectors import collector_expression
 from wuye.web import views
@@ -68,7 +67,6 @@ from wuye.web.access import projects_for
 from wuye.web.common import PAGE_SIZE, as_of, page_of, selected_projects, shows_errors
 from wuye.web.templatetags.wuye import cdate
 
-HALF_FEN = Decimal("0.005")  # SQLite sums REALs: compare with half a 分 of slack
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 SEGMENTS = dict(Contract.Segment.choices)
 
