@@ -244,5 +244,5 @@ def test_four_office_clients_through_the_procedure():
     for account in (c1, c2, c3, c4):
         for episode in Episode.objects.filter(account=account):
             levels = [n.level for n in episode.notices.filter(replaces__isnull=True)
-                      .exclude(status="cancelled")]  # fmt: skip
+                      .exclude(status="cancelled").order_by("issued_on", "id")]  # fmt: skip
             assert levels == sorted(set(levels)) == list(range(1, len(levels) + 1))  # E2
