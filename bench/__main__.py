@@ -129,6 +129,8 @@ def measure(store: Store, log) -> tuple[dict, list[dict]]:
         build = run_child("bench.ops", ["build", "--units", str(store.units)], store.url(building))
         store.rename(building, store.base)
         build["reused"] = False
+    else:  # a data set built by an older version: bring its schema up to date first
+        run_child("bench.ops", ["migrate"], store.url(store.base))
     results = []
 
     def write(operation: str, keep: bool) -> dict:

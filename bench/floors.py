@@ -6,7 +6,10 @@ hand-written SQL, one statement a table (docs/benchmarks.md):
 Writes (bill run, dunning run): the rows the service wrote (read untimed from its copy,
 `--source`, by the id ranges in `--written`) are written again into a fresh copy of the
 same data set (this process's database) in one transaction: PostgreSQL `COPY … FROM
-STDIN` a table, SQLite `executemany` a table. Reads: one query returning the same rows.
+STDIN` a table, SQLite `executemany` a table. The dunning run's floor is set-based: it
+also reads, each in one `GROUP BY`, what any set-based run must read to decide (the late
+fee basis of each overdue debt and each payer's arrears). Reads: one query returning the
+same rows.
 """
 
 from __future__ import annotations
@@ -43,6 +46,51 @@ def _source_rows(source: str, written: dict) -> dict[str, tuple[list[str], list[
     return found
 
 
+# Rows a write updates rather than adds, found by the day they changed: (table, the
+# columns set, the date column that says the row changed on the day)
+UPDATED = [
+    ("dunning_notice", ["status", "ended_on", "end_reason"], "ended_on"),
+    ("dunning_episode", ["closed_on", "close_reason"], "closed_on"),
+]
+
+
+def _updated_rows(source: str, written: dict) -> list[tuple[str, list[str], list[tuple]]]:
+    """The rows older than the write that it changed on the day (untimed): the floor makes
+    the same updates, so its rows satisfy the same constraints (one live notice per level,
+    one open episode per payer)."""
+    found = []
+    if source.startswith("postgres"):
+        import psycopg
+
+        connection = psycopg.connect(source)
+    else:
+        connection = sqlite3.connect(source)
+    try:
+        cursor = connection.cursor()
+        mark = "%s" if source.startswith("postgres") else "?"
+        for table, columns, day in UPDATED:
+            if table not in written:
+                continue
+            cursor.execute(
+                f"SELECT {', '.join(columns)}, id FROM {table} WHERE id <= {mark} AND {day} = {mark}",
+                [written[table][0], ON.isoformat()],
+            )
+            found.append((table, columns, cursor.fetchall()))
+    finally:
+        connection.close()
+    return found
+
+
+def _update(cursor, updated: list[tuple[str, list[str], list[tuple]]]) -> int:
+    count = 0
+    for table, columns, rows in updated:
+        if rows:
+            sets = ", ".join(f"{c} = %s" for c in columns)
+            cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
+            count += len(rows)
+    return count
+
+
 def _copy_text(source: str, written: dict) -> dict[str, bytes]:
     """PostgreSQL: table → the rows the service wrote in COPY's text format (untimed)."""
     import psycopg
@@ -56,11 +104,52 @@ def _copy_text(source: str, written: dict) -> dict[str, bytes]:
     return found
 
 
+def dunning_reads() -> dict:
+    """What a set-based dunning run must read before it writes, one `GROUP BY` each: per
+    overdue bill line bearing late fees, the principal still open and the late fee posted
+    (L1's basis); per payer and project, the open overdue amount and the oldest due date
+    (E1/E2's input)."""
+    from django.db import connection
+
+    from wuye.billing.models import Bill, FeeItem
+    from wuye.ledger.models import Entry
+    from wuye.properties.models import Account
+
+    e, b = Entry._meta.db_table, Bill._meta.db_table
+    f, a = FeeItem._meta.db_table, Account._meta.db_table
+    late_fee_basis = (
+        "SELECT e.bill_line_id, "
+        "SUM(CASE WHEN e.component = %s AND e.value_date <= %s THEN e.amount ELSE 0 END), "
+        "SUM(CASE WHEN e.kind = %s THEN e.amount ELSE 0 END) "
+        f"FROM {e} e JOIN {b} b ON b.id = e.bill_id JOIN {f} f ON f.id = e.fee_item_id "
+        "WHERE b.status = %s AND b.due_date < %s AND f.bears_late_fee "
+        "AND e.bill_line_id IS NOT NULL GROUP BY e.bill_line_id"
+    )
+    arrears = (
+        "SELECT a.project_id, a.customer_id, SUM(e.amount), MIN(b.due_date) "
+        f"FROM {e} e JOIN {b} b ON b.id = e.bill_id JOIN {a} a ON a.id = e.account_id "
+        "WHERE b.status = %s AND b.due_date < %s AND e.value_date <= %s "
+        "AND e.bill_line_id IS NOT NULL "
+        "GROUP BY a.project_id, a.customer_id HAVING SUM(e.amount) > 0.005"
+    )
+    connection.ensure_connection()
+    rows = 0
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(late_fee_basis, [Entry.Component.PRINCIPAL, ON, Entry.Kind.LATE_FEE,
+                                        Bill.Status.ISSUED, ON])  # fmt: skip
+        rows += len(cursor.fetchall())
+        cursor.execute(arrears, [Bill.Status.ISSUED, ON, ON])
+        rows += len(cursor.fetchall())
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
 def write_floor(source: str, written: dict) -> dict:
     from django.db import connection, transaction
 
     data = _source_rows(source, written)
-    rows = sum(len(r) for _, r in data.values())
+    updated = _updated_rows(source, written)
+    rows = sum(len(r) for _, r in data.values()) + sum(len(r) for _, _, r in updated)
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         text = _copy_text(source, written)
@@ -68,6 +157,7 @@ def write_floor(source: str, written: dict) -> dict:
         with transaction.atomic():
             raw = connection.connection  # psycopg 3
             with raw.cursor() as cursor:
+                _update(cursor, updated)
                 for table, (columns, _) in data.items():
                     names = ", ".join(f'"{c}"' for c in columns)
                     with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
@@ -77,6 +167,7 @@ def write_floor(source: str, written: dict) -> dict:
     # SELECT a table from the operation's copy ATTACHed (committed); the faster is the floor
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
+        _update(cursor, updated)
         for table, (columns, values) in data.items():
             names = ", ".join(f'"{c}"' for c in columns)
             marks = ", ".join("%s" for _ in columns)
@@ -87,6 +178,7 @@ def write_floor(source: str, written: dict) -> dict:
         cursor.execute("ATTACH DATABASE %s AS src", [source])
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
+        _update(cursor, updated)
         for table, (low, high) in written.items():
             names = ", ".join(f'"{c}"' for c in data[table][0])
             cursor.execute(
@@ -130,10 +222,20 @@ def _overdue(select: str, having: str = "") -> str:
 
 
 def aging_report() -> dict:
-    """One GROUP BY: each account's open overdue debt and its oldest due date (the bucket)."""
+    """One query: each account's open overdue debts (per bill, item and component, those
+    still open), summed per account with the oldest due date among them (the bucket)."""
     from wuye.billing.models import Bill
+    from wuye.ledger.models import Entry
 
-    sql = _overdue("SUM(e.amount), MIN(b.due_date)")
+    debts = (
+        f"SELECT e.account_id, SUM(e.amount) AS open, MIN(b.due_date) AS due "
+        f"FROM {Entry._meta.db_table} e JOIN {Bill._meta.db_table} b ON b.id = e.bill_id "
+        "WHERE b.status = %s AND b.due_date < %s AND e.value_date <= %s "
+        "AND e.bill_line_id IS NOT NULL "
+        "GROUP BY e.account_id, e.bill_id, e.fee_item_id, e.component "
+        "HAVING SUM(e.amount) > 0.005"
+    )
+    sql = f"SELECT d.account_id, SUM(d.open), MIN(d.due) FROM ({debts}) d GROUP BY d.account_id"
     return _query(sql, [Bill.Status.ISSUED, ON, ON])
 
 
@@ -198,7 +300,13 @@ def main() -> int:
     args = parser.parse_args()
     django_setup()
     if args.operation in ("bill_run", "dunning_run"):
+        reads = dunning_reads() if args.operation == "dunning_run" else None
         result = write_floor(args.source, json.loads(args.written))
+        if reads:
+            result["write_seconds"] = result["seconds"]
+            result["read_seconds"] = round(reads["seconds"], 3)
+            result["rows_read"] = reads["rows"]
+            result["seconds"] = round(result["seconds"] + reads["seconds"], 3)
     elif args.operation == "account_page":
         result = account_page(args.account)
     elif args.operation == "notices_pdf":

@@ -53,6 +53,14 @@ def build(units: int) -> dict:
     }
 
 
+def migrate() -> dict:
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    return {"seconds": round(time.perf_counter() - started, 2), "rows": 0}
+
+
 def analyze() -> dict:
     from wuye.web.demo import analyse
 
@@ -150,20 +158,20 @@ def dunning_run() -> dict:
 
 
 def aging_report() -> dict:
-    """Accounts in arrears and their amounts by age of the oldest overdue debt, per
-    project (the dashboards' 賬齡 figure: arrears_list rows summed by bucket)."""
+    """Accounts in arrears and their amounts by age of the oldest open overdue debt, per
+    project (the dashboards' 賬齡 figure: `reports.selectors.aging`)."""
     from wuye.properties.models import Project
-    from wuye.reports.selectors import arrears_list
+    from wuye.reports.selectors import aging
 
+    projects = list(Project.objects.order_by("code"))
     started = time.perf_counter()
-    accounts, buckets = 0, {}
-    for project in Project.objects.order_by("code"):
-        for row in arrears_list(project=project, as_of=ON).rows:
-            accounts += 1
-            key = (project.code, row.age)
-            buckets[key] = buckets.get(key, 0) + row.total
+    buckets = [b for project in projects for b in aging(project=project, as_of=ON)]
     seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 3), "rows": accounts, "buckets": len(buckets)}
+    return {
+        "seconds": round(seconds, 3),
+        "rows": sum(b.accounts for b in buckets),
+        "buckets": len(buckets),
+    }
 
 
 def arrears_list_op(out: Path) -> dict:
@@ -262,42 +270,16 @@ def printing_day():
 
 def notices_pdf(out: Path) -> dict:
     """The printed notices of a day (the day with the most: ON itself has few, as the demo
-    starts with no dunning history) as one PDF, as `wuye notices pdf` renders them; when
-    the day has more than PDF_NOTICES, the first PDF_NOTICES by number (render_notices_pdf
-    has no limit, so its steps are called on those ids: the same pieces, workers, join)."""
-    import os
-
-    from wuye.documents import pdf, services
-    from wuye.documents import selectors as sel
+    starts with no dunning history) as one PDF, as `wuye notices pdf --limit PDF_NOTICES`
+    renders them: the first PDF_NOTICES by number."""
+    from wuye.documents import services
 
     day = printing_day()
-    ids = list(sel.notices_to_print(as_of=day).values_list("pk", flat=True))
-    target = out / "notices.pdf"
     started = time.perf_counter()
-    if len(ids) <= PDF_NOTICES:
-        result = services.render_notices_pdf(as_of=day, out=target)
-        pages = result["pages"]
-    else:
-        ids = ids[:PDF_NOTICES]
-        workers = len(os.sched_getaffinity(0))
-        pieces = services._pieces(ids, chunk=100, workers=workers)
-        templates: dict = {}
-
-        def htmls(piece):
-            return [
-                services._notice_html(n, None, templates) for n in sel.notices_for_documents(piece)
-            ]
-
-        parts = [out / f"part-{i:06d}.pdf" for i in range(len(pieces))]
-        if workers == 1 or len(pieces) == 1:
-            pages = sum(
-                pdf.render_part(htmls(p), part) for p, part in zip(pieces, parts, strict=True)
-            )
-        else:
-            pages = services._render_in_workers(pieces, parts, htmls, workers)
-        pdf.join_pdfs(parts, target)
+    result = services.render_notices_pdf(as_of=day, out=out / "notices.pdf", limit=PDF_NOTICES)
     seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 3), "rows": len(ids), "pages": pages, "day": day}
+    return {"seconds": round(seconds, 3), "rows": result["notices"], "pages": result["pages"],
+            "day": day}  # fmt: skip
 
 
 def main() -> int:
@@ -311,6 +293,7 @@ def main() -> int:
         runs = {
             "build": lambda: build(args.units),
             "analyze": analyze,
+            "migrate": migrate,
             "bill_run": bill_run,
             "dunning_run": dunning_run,
             "aging_report": aging_report,

@@ -60,3 +60,27 @@ def insert_rows(model, fields: list[str], rows: Iterable[tuple]) -> None:
         iterator = iter(rows)
         while batch := list(islice(iterator, BATCH)):
             cursor.executemany(sql, batch)
+
+
+def insert_objects(model, objects: list) -> None:
+    """Insert unsaved model instances (every concrete field, the primary key only when
+    set, e.g. from `reserve_ids`) without `bulk_create`'s per-value preparation. Values
+    are taken as the instances hold them (after the model's defaults); a JSON field
+    goes through its own preparation."""
+    if not objects:
+        return
+    with_pk = objects[0].pk is not None
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    prepared = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+
+    def value(obj, field):
+        raw = getattr(obj, field.attname)
+        if field.attname in prepared:
+            return field.get_db_prep_save(raw, connection)
+        return db_value(raw)
+
+    insert_rows(
+        model,
+        [f.name for f in fields],
+        (tuple(value(obj, f) for f in fields) for obj in objects),
+    )

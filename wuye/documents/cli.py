@@ -15,6 +15,7 @@ def register(group, command) -> None:
     p.add_argument("--language", choices=LANGUAGES, help="default: each project's language")
     p.add_argument("--chunk", type=int, default=100, help="notices laid out at a time per worker")
     p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    p.add_argument("--limit", type=int, help="only the first N notices by number")
 
     p = command(notices, "print", _notices_print, "one notice as PDF or HTML print view")
     p.add_argument("number")
@@ -41,9 +42,11 @@ def _notices_pdf(args) -> int:
         language=args.language,
         chunk=args.chunk,
         workers=args.workers,
+        limit=args.limit,
     )
+    of = f" of {result['of']}" if result["of"] != result["notices"] else ""
     text = (
-        f"{result['notices']} notices, {result['pages']} pages in {result['seconds']} s: "
+        f"{result['notices']}{of} notices, {result['pages']} pages in {result['seconds']} s: "
         f"{result['out']}"
     )
     return _emit(args, result, text)

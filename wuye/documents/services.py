@@ -43,19 +43,25 @@ def render_notices_pdf(
     language: str | None = None,
     chunk: int = 100,
     workers: int | None = None,
+    limit: int | None = None,
 ) -> dict:
     """One PDF of every notice issued on `as_of` (E2: the 1st, 2nd or 3rd 催繳通知書 the
     assistant signs for that day), ordered by number, each notice starting a new page.
     `language` overrides each project's document language. At most `chunk` notices are
-    read and laid out at a time per worker process (`workers`: default one per core)."""
+    read and laid out at a time per worker process (`workers`: default one per core).
+    `limit`: only the first so many by number (a trial print, or a day printed in parts)."""
     started = time.perf_counter()
     if chunk < 1:
         raise WuyeError("invalid_chunk", "chunk must be at least 1", "每批數量最少為 1")
+    if limit is not None and limit < 1:
+        raise WuyeError("invalid_limit", "limit must be at least 1", "列印數量最少為 1")
     rendering.document_language(language, None)  # a wrong --language fails before any work
     out = _target(out)
     ids = list(
         sel.notices_to_print(as_of=as_of, project_code=project_code).values_list("pk", flat=True)
     )
+    total = len(ids)
+    ids = ids[:limit]
     if not ids:
         where = f" in project {project_code}" if project_code else ""
         where_zh = f"項目 {project_code} " if project_code else ""
@@ -85,6 +91,7 @@ def render_notices_pdf(
         os.replace(joined, out)
     return {
         "notices": len(ids),
+        "of": total,
         "pages": pages,
         "seconds": round(time.perf_counter() - started, 2),
         "out": str(out),

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from wuye.billing import numbers
 from wuye.billing.models import Contract
+from wuye.bulk import insert_objects, reserve_ids
 from wuye.dunning import ladder
 from wuye.dunning import selectors as sel
 from wuye.dunning.models import (
@@ -194,8 +195,15 @@ def _last_payments(payers: list[tuple[int, int]]) -> dict[tuple[int, int], dt.da
     return result
 
 
-def propose_run(*, as_of: dt.date, actor: str, project_code: str | None = None) -> DunningRun:
-    """Phase one: store what a run for `as_of` would do, one line per account."""
+def propose_run(
+    *,
+    as_of: dt.date,
+    actor: str,
+    project_code: str | None = None,
+    decided: list[Candidate] | None = None,
+) -> DunningRun:
+    """Phase one: store what a run for `as_of` would do, one line per account (and, when
+    `decided` is given, put the candidates in it for `execute_run`)."""
     projects = _projects(project_code)
     _refuse_earlier(projects, as_of, lock=False)
     with transaction.atomic():
@@ -206,7 +214,10 @@ def propose_run(*, as_of: dt.date, actor: str, project_code: str | None = None) 
             proposed_at=timezone.now(),
         )
         candidates = _candidates(projects, as_of)
-        ProposalLine.objects.bulk_create(
+        if decided is not None:
+            decided += candidates
+        insert_objects(
+            ProposalLine,
             [
                 ProposalLine(
                     run=run,
@@ -223,7 +234,6 @@ def propose_run(*, as_of: dt.date, actor: str, project_code: str | None = None) 
                 )
                 for c in candidates
             ],
-            batch_size=2000,
         )
     return run
 
@@ -263,9 +273,21 @@ def exclude_from_run(*, run_id: int | str, unit_code: str, reason: str, actor: s
     return count
 
 
-def execute_run(*, run_id: int | str, actor: str) -> DunningRun:
+def _prepare(projects: list[Project], as_of: dt.date, actor: str) -> None:
+    """Before deciding: the late fees as of the day (L1: notices state the late fee so
+    far) and the notices that payments since the last run made moot (F1)."""
+    for project in projects:
+        run_late_fees(project=project, as_of=as_of, actor=actor)
+    reconcile_notices(project_ids=[p.pk for p in projects], on=as_of, actor=actor)
+
+
+def execute_run(
+    *, run_id: int | str, actor: str, decided: list[Candidate] | None = None
+) -> DunningRun:
     """Phase two: under the run lock of each project, recompute every line that was not
-    excluded and issue what still holds (E2); then close finished episodes."""
+    excluded and issue what still holds (E2); then close finished episodes. `decided`:
+    the candidates `run_dunning` proposed in this same transaction after `_prepare`,
+    which nothing can have changed since (so they are not computed twice)."""
     with transaction.atomic():
         run = DunningRun.objects.select_for_update().get(pk=get_run(run_id).pk)
         if run.status != DunningRun.Status.PROPOSED:
@@ -276,14 +298,15 @@ def execute_run(*, run_id: int | str, actor: str) -> DunningRun:
             )
         projects = [run.project] if run.project_id else list(Project.objects.order_by("code"))
         _refuse_earlier(projects, run.as_of, lock=True)
-        for project in projects:  # L1: notices state the late fee so far
-            run_late_fees(project=project, as_of=run.as_of, actor=actor)
-        reconcile_notices(project_ids=[p.pk for p in projects], on=run.as_of, actor=actor)
+        if decided is None:
+            _prepare(projects, run.as_of, actor)
         lines = list(run.lines.filter(excluded=False).select_related("step"))
         by_payer = {(line.project_id, line.customer_id, line.step.track): line for line in lines}
-        fresh = _candidates(
-            projects, run.as_of, run.lines.filter(excluded=False).values("customer_id")
-        )
+        fresh = decided
+        if fresh is None:
+            fresh = _candidates(
+                projects, run.as_of, run.lines.filter(excluded=False).values("customer_id")
+            )
         issue = []
         for candidate in fresh:
             line = by_payer.get((*candidate.payer, candidate.step.track))
@@ -317,15 +340,22 @@ def execute_run(*, run_id: int | str, actor: str) -> DunningRun:
 def run_dunning(
     *, as_of: dt.date, actor: str, project_code: str | None = None, dry_run: bool = False
 ) -> DunningRun:
-    """Propose and execute in one (the scheduler's entry); a dry run writes nothing."""
+    """Propose and execute in one (the scheduler's entry); a dry run writes nothing.
+    Executed at once, the day's late fees and F1 reconciliation come first, so the one
+    proposal is decided on the day's figures and issued as decided."""
     with transaction.atomic():
-        run = propose_run(as_of=as_of, actor=actor, project_code=project_code)
         if dry_run:
+            run = propose_run(as_of=as_of, actor=actor, project_code=project_code)
             lines = list(run.lines.select_related("account__unit", "step", "project"))
             run._dry_lines = lines
             transaction.set_rollback(True)
             return run
-        return execute_run(run_id=run.pk, actor=actor)
+        projects = _projects(project_code)
+        _refuse_earlier(projects, as_of, lock=True)
+        _prepare(projects, as_of, actor)
+        decided: list[Candidate] = []
+        run = propose_run(as_of=as_of, actor=actor, project_code=project_code, decided=decided)
+        return execute_run(run_id=run.pk, actor=actor, decided=decided)
 
 
 def _enqueue_messages(run: DunningRun, *, actor: str) -> None:
@@ -377,17 +407,23 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
         by_project[c.project_id].append(c)
     now = timezone.now()
     created = 0
+    pay_by: dict[tuple[int, int], dt.date] = {}  # (project, days): one calendar look-up
     for project_id, group in sorted(by_project.items()):
         project = projects[project_id]
         base = numbers.reserve(f"notice:{project.code}:{on.year}", len(group))
+        ids = iter(reserve_ids(Notice, len(group)))
         notices, line_sets = [], []
         for offset, c in enumerate(sorted(group, key=lambda c: c.account_id), start=1):
             lines = {k: v for bill in c.arrears.bills for k, v in items_by_bill[bill].items()}
             principal = money(sum((v[0] for v in lines.values()), ZERO))
             late_fee = money(sum((v[1] for v in lines.values()), ZERO))
             is_task = c.step.action not in DELIVERED_ACTIONS
+            days = c.step.pay_within_days
+            if not is_task and (project_id, days) not in pay_by:
+                pay_by[(project_id, days)] = _pay_by(project, on, days)
             notices.append(
                 Notice(
+                    pk=next(ids),
                     number=numbers.format_number(project.code, f"N{on.year}", base + offset, 6),
                     project=project,
                     customer_id=c.customer_id,
@@ -403,14 +439,14 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
                     principal=principal,
                     late_fee=late_fee,
                     total=principal + late_fee,
-                    pay_by=None if is_task else _pay_by(project, on, c.step.pay_within_days),
+                    pay_by=None if is_task else pay_by[(project_id, days)],
                     settled_on=on if is_task else None,
                     actor=actor,
                     created_at=now,
                 )
             )
             line_sets.append(lines)
-        Notice.objects.bulk_create(notices, batch_size=2000)
+        insert_objects(Notice, notices)
         _write_lines(notices, line_sets)
         created += len(notices)
     return created
@@ -458,7 +494,8 @@ def _write_lines(notices: list[Notice], line_sets: list[dict]) -> None:
             "pk", "period_start", "due_date"
         ):
             bills[pk] = (period, due)
-    NoticeLine.objects.bulk_create(
+    insert_objects(
+        NoticeLine,
         [
             NoticeLine(
                 notice=notice,
@@ -472,7 +509,6 @@ def _write_lines(notices: list[Notice], line_sets: list[dict]) -> None:
             for notice, lines in zip(notices, line_sets, strict=True)
             for (bill_id, fee_item_id), amounts in sorted(lines.items())
         ],
-        batch_size=5000,
     )
 
 

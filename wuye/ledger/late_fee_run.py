@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from wuye.billing.disputes import disputed_bills
 from wuye.billing.models import Bill, BillLine, Contract
+from wuye.bulk import db_value, insert_rows
 from wuye.ledger import services as ledger
 from wuye.ledger.late_fees import late_fee
 from wuye.ledger.models import Entry
-from wuye.ledger.selectors import _SUM
 from wuye.money import ZERO, money
 from wuye.policies.selectors import policy
 from wuye.properties.models import Project
@@ -37,6 +37,16 @@ class LateFeeRunResult:
     entries: int = 0
     posted: Decimal = ZERO
     corrected: Decimal = ZERO
+
+
+def _sum_of(kind: str) -> Sum:
+    return Sum(
+        Case(
+            When(kind=kind, then=F("amount")),
+            default=Value(ZERO),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        )
+    )
 
 
 def _candidate_lines(project: Project, as_of: dt.date) -> list[int]:
@@ -68,21 +78,32 @@ def _candidate_lines(project: Project, as_of: dt.date) -> list[int]:
     return list(rows)
 
 
-def _terms(lines: list[BillLine], project: Project) -> dict[int, tuple[bool, Decimal]]:
-    """Per account: (late-fee clause, rate per day). A bill's own contract; for an opening
-    balance (no contract) the account's latest contract (L1, X3)."""
-    accounts = {line.bill.account_id for line in lines}
-    latest: dict[int, Contract] = {}
-    for contract in Contract.objects.filter(account_id__in=accounts).order_by("effective_from"):
-        latest[contract.account_id] = contract
+def _lines(ids: list[int], project: Project) -> list[tuple]:
+    """Per bill line: (id, bill, account, fee item, amount, due date, late-fee clause,
+    rate per day), read as values. A bill's own contract; for an opening balance (no
+    contract) the account's latest contract (L1, X3)."""
+    rows = list(
+        BillLine.objects.filter(pk__in=ids).values_list(
+            "pk", "bill_id", "bill__account_id", "fee_item_id", "amount", "bill__due_date",
+            "bill__contract_id", "bill__contract__late_fee_clause",
+            "bill__contract__late_fee_rate",
+        )
+    )  # fmt: skip
+    orphans = {row[2] for row in rows if row[6] is None}
+    latest: dict[int, tuple[bool, Decimal | None]] = {}
+    for account_id, clause, rate in (
+        Contract.objects.filter(account_id__in=orphans)
+        .order_by("effective_from")
+        .values_list("account_id", "late_fee_clause", "late_fee_rate")
+    ):
+        latest[account_id] = (clause, rate)
     default_rate = policy("late_fee_rate", project_id=project.pk)
-    result = {}
-    for line in lines:
-        contract = line.bill.contract or latest.get(line.bill.account_id)
-        if contract is None:
-            result[line.pk] = (False, ZERO)
-        else:
-            result[line.pk] = (contract.late_fee_clause, contract.late_fee_rate or default_rate)
+    result = []
+    for pk, bill_id, account_id, item_id, amount, due, contract_id, clause, rate in rows:
+        if contract_id is None:
+            clause, rate = latest.get(account_id, (False, ZERO))
+        result.append((pk, bill_id, account_id, item_id, amount, due, clause,
+                       rate or default_rate))  # fmt: skip
     return result
 
 
@@ -96,45 +117,42 @@ def run_late_fees(
     with transaction.atomic():
         line_ids = _candidate_lines(project, as_of)
         touched_accounts: set[int] = set()
+        fields = ["account", "kind", "component", "bill", "bill_line", "fee_item", "amount",
+                  "entry_date", "value_date", "actor", "created_at", "reason"]  # fmt: skip
+        created_at = db_value(now)
         for offset in range(0, len(line_ids), CHUNK):
             ids = line_ids[offset : offset + CHUNK]
-            lines = list(
-                BillLine.objects.filter(pk__in=ids).select_related("bill", "bill__contract")
-            )
-            terms = _terms(lines, project)
             changes: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
             for line_id, day, amount in Entry.objects.filter(
                 bill_line_id__in=ids, component=Entry.Component.PRINCIPAL, value_date__lte=as_of
             ).values_list("bill_line_id", "value_date", "amount"):
                 changes[line_id].append((day, money(amount)))
-            posted = dict(
-                Entry.objects.filter(bill_line_id__in=ids, kind=Entry.Kind.LATE_FEE)
+            # only late-fee entries count as posted: a waiver (M1, S3) is a separate entry
+            # that lowers what is owed and is never re-posted by a run
+            posted, waived = {}, {}
+            for line_id, fee_total, waived_total in (
+                Entry.objects.filter(
+                    bill_line_id__in=ids, kind__in=[Entry.Kind.LATE_FEE, Entry.Kind.WAIVER]
+                )
                 .values("bill_line_id")
-                .annotate(total=_SUM)
-                .values_list("bill_line_id", "total")
-            )
-            waived = dict(
-                Entry.objects.filter(bill_line_id__in=ids, kind=Entry.Kind.WAIVER)
-                .values("bill_line_id")
-                .annotate(total=_SUM)
-                .values_list("bill_line_id", "total")
-            )
-            entries = []
-            for line in lines:
-                clause, rate = terms[line.pk]
+                .annotate(fee=_sum_of(Entry.Kind.LATE_FEE), waived=_sum_of(Entry.Kind.WAIVER))
+                .values_list("bill_line_id", "fee", "waived")
+            ):
+                posted[line_id], waived[line_id] = money(fee_total), money(waived_total)
+            rows = []
+            for line_id, bill_id, account_id, item_id, amount, due, clause, rate in _lines(
+                ids, project
+            ):
                 fee = ZERO
                 if clause:
                     fee = late_fee(
-                        due_date=line.bill.due_date,
+                        due_date=due,
                         as_of=as_of,
                         rate=rate,
-                        principal_changes=changes[line.pk],
-                        cap=money(line.amount * cap_ratio),
+                        principal_changes=changes[line_id],
+                        cap=money(amount * cap_ratio),
                     )
-                # only late-fee entries count as posted: a waiver (M1, S3) is a separate
-                # entry that lowers what is owed and is never re-posted by a run
-                already = money(posted.get(line.pk, ZERO))
-                diff = fee - already
+                diff = fee - posted.get(line_id, ZERO)
                 result.debts_checked += 1
                 if diff == 0:
                     continue
@@ -142,46 +160,22 @@ def run_late_fees(
                     result.posted += diff
                 else:
                     result.corrected += diff
-                touched_accounts.add(line.bill.account_id)
-                entries.append(
-                    Entry(
-                        account_id=line.bill.account_id,
-                        kind=Entry.Kind.LATE_FEE,
-                        component=Entry.Component.LATE_FEE,
-                        bill_id=line.bill_id,
-                        bill_line_id=line.pk,
-                        fee_item_id=line.fee_item_id,
-                        amount=diff,
-                        entry_date=as_of,
-                        value_date=as_of,
-                        actor=actor,
-                        created_at=now,
-                        reason=f"L1 late fee as of {as_of}" + (" (correction)" if diff < 0 else ""),
-                    )
-                )
+                touched_accounts.add(account_id)
+                reason = f"L1 late fee as of {as_of}" + (" (correction)" if diff < 0 else "")
+                rows.append((account_id, Entry.Kind.LATE_FEE.value, Entry.Component.LATE_FEE.value,
+                             bill_id, line_id, item_id, diff, as_of, as_of, actor, created_at,
+                             reason))  # fmt: skip
                 # a waiver cannot waive more than the fee: when a correction takes the fee
                 # below what was waived, the excess of the waiver is taken back (M1, L1)
-                excess = -money(waived.get(line.pk, ZERO)) - fee
+                excess = -waived.get(line_id, ZERO) - fee
                 if diff < 0 and excess > 0:
-                    entries.append(
-                        Entry(
-                            account_id=line.bill.account_id,
-                            kind=Entry.Kind.WAIVER,
-                            component=Entry.Component.LATE_FEE,
-                            bill_id=line.bill_id,
-                            bill_line_id=line.pk,
-                            fee_item_id=line.fee_item_id,
-                            amount=min(excess, -diff),
-                            entry_date=as_of,
-                            value_date=as_of,
-                            actor=actor,
-                            created_at=now,
-                            reason="waiver excess taken back: the late fee was corrected down (L1)",
-                        )
-                    )
-            result.entries += len(entries)
+                    rows.append((account_id, Entry.Kind.WAIVER.value,
+                                 Entry.Component.LATE_FEE.value, bill_id, line_id, item_id,
+                                 min(excess, -diff), as_of, as_of, actor, created_at,
+                                 "waiver excess taken back: the late fee was corrected down (L1)"))  # fmt: skip
+            result.entries += len(rows)
             if not dry_run:
-                Entry.objects.bulk_create(entries, batch_size=2000)
+                insert_rows(Entry, fields, rows)
         if dry_run:
             transaction.set_rollback(True)
         elif touched_accounts:

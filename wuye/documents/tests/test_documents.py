@@ -164,6 +164,30 @@ def test_each_notice_starts_a_page_in_number_order_across_chunks(tmp_path, worke
 
 
 @pytest.mark.django_db
+def test_notices_pdf_limit_prints_the_first_notices_by_number(tmp_path, capsys):
+    """`notices pdf --limit N`: the first N of the day's notices by number (a trial print,
+    or a large day printed in parts); a limit below 1 is refused before any work."""
+    for _ in range(3):
+        _overdue_account()
+    run_dunning(as_of=FIRST_NOTICE, actor="fin")
+    numbers = sorted(Notice.objects.values_list("number", flat=True))
+    out = tmp_path / "first-two.pdf"
+    day = FIRST_NOTICE.isoformat()
+
+    code = main(["notices", "pdf", "--as-of", day, "--out", str(out), "--limit", "2", "--json"])
+
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["notices"], result["of"], result["pages"]) == (2, 3, 2)
+    pages = _pdftext(out).split("\f")
+    assert numbers[0] in pages[0] and numbers[1] in pages[1]
+    assert numbers[2] not in _pdftext(out)
+    with pytest.raises(WuyeError, match="limit must be at least 1"):
+        render_notices_pdf(as_of=FIRST_NOTICE, out=tmp_path / "none.pdf", limit=0)
+    assert not (tmp_path / "none.pdf").exists()
+
+
+@pytest.mark.django_db
 def test_reading_notices_takes_the_same_queries_for_one_or_many(tmp_path):
     """Set-based reads: the day's ids, then per chunk the notices, their lines and the
     accounts' contracts; nothing per notice."""

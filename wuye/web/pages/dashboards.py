@@ -33,12 +33,11 @@ from wuye.billing.models import Contract
 from wuye.dates import Period, add_months
 from wuye.dunning.models import Action, Notice
 from wuye.errors import WuyeError
-from wuye.ledger.statements import bucket_labels
 from wuye.money import ZERO, money
-from wuye.policies.selectors import policy
 from wuye.properties.models import Building
 from wuye.properties.selectors import accounts_where
 from wuye.reports import exports
+from wuye.reports.selectors import aging as aging_buckets
 from wuye.reports.selectors import arrears_list, collection_rate, recovery_by_collector
 from wuye.web import charts
 from wuye.web.access import projects_for
@@ -151,19 +150,13 @@ def aging(filters: Filters) -> dict:
     debt (the 賬齡 column of the monthly arrears list, M4; buckets: policy `aging_buckets`)."""
     rows, labels = [], []
     for project in filters.projects:
-        buckets = {
-            label: {"project": project, "bucket": label, "accounts": 0, "late_fee": ZERO,
-                    "total": ZERO}
-            for label in bucket_labels(policy("aging_buckets", project_id=project.pk))
-        }  # fmt: skip
-        listing = arrears_list(project=project, as_of=filters.on, **filters.narrowing)
-        for row in listing.rows:
-            bucket = buckets[row.age]
-            bucket["accounts"] += 1
-            bucket["late_fee"] += row.late_fee
-            bucket["total"] += row.total
-        rows += buckets.values()
-        labels += [label for label in buckets if label not in labels]
+        buckets = [
+            {"project": project, "bucket": b.label, "accounts": b.accounts,
+             "late_fee": b.late_fee, "total": b.total}
+            for b in aging_buckets(project=project, as_of=filters.on, **filters.narrowing)
+        ]  # fmt: skip
+        rows += buckets
+        labels += [b["bucket"] for b in buckets if b["bucket"] not in labels]
     cells = {(row["project"].pk, row["bucket"]): row for row in rows}
     totals = {}
     for label in labels:  # a project whose policy lacks a bucket shows it empty
