@@ -242,6 +242,7 @@ COMMAND_MODULES = [
     "wuye.rounds.cli",
     "wuye.scheduler.cli",
     "wuye.api.cli",
+    "wuye.ops.cli",  # backup and restore (issue 8)
 ]
 
 
@@ -1124,8 +1125,13 @@ def _where(details: dict, item: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wuye.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()  # before the parser: app command modules may import their models
+    try:
+        django.setup()  # before the parser: app command modules may import their models
+    except ImproperlyConfigured as error:  # e.g. production mode without a secret (issue 8)
+        print(f"wuye: cannot start: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
     parser = build_parser()
     args = None
     try:

@@ -1,15 +1,24 @@
 """Django settings. The database comes from WUYE_DATABASE_URL (or DATABASE_URL);
-without one, wuye uses the embedded SQLite file ./wuye.sqlite3."""
+without one, wuye uses the embedded SQLite file ./wuye.sqlite3.
+
+WUYE_PRODUCTION=1 turns on production mode (issue 8, docs/deployment.md): the secret key,
+the allowed hosts and the database must come from the environment (wuye refuses to start
+without them), DEBUG is off and cookies, HSTS and the HTTPS redirect are secure; see the
+end of this file."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
-SECRET_KEY = os.environ.get("WUYE_SECRET_KEY", "wuye-development-only-not-secret")
+PRODUCTION = os.environ.get("WUYE_PRODUCTION", "") == "1"
+DEVELOPMENT_SECRET_KEY = "wuye-development-only-not-secret"
+SECRET_KEY = os.environ.get("WUYE_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = os.environ.get("WUYE_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("WUYE_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 
@@ -26,6 +35,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",  # Django's tasks framework (backport) and its database queue (issue 7)
     "django_tasks_db",
+    "axes",  # login throttling on /login/, /admin/ and POST /api/v1/token/ (issue 8)
     "wuye.policies",
     "wuye.workdays",
     "wuye.properties",
@@ -57,7 +67,27 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
+# Login throttling (issue 8, django-axes): after WUYE_LOGIN_FAILURE_LIMIT failed logins of
+# one user name from one address, each within WUYE_LOGIN_FAILURE_WINDOW minutes of the
+# last, that user name is refused from that address for WUYE_LOGIN_LOCKOUT minutes, even
+# with the right password (wuye.web.throttle). Another user (or the same user elsewhere)
+# is not affected, so a guesser cannot lock staff out of the office. A success resets.
+AUTHENTICATION_BACKENDS = [
+    "wuye.web.throttle.LoginThrottle",  # first: refuses a locked-out login
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("WUYE_LOGIN_FAILURE_LIMIT", "5"))
+WUYE_LOGIN_FAILURE_WINDOW = dt.timedelta(
+    minutes=float(os.environ.get("WUYE_LOGIN_FAILURE_WINDOW", "15"))
+)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=float(os.environ.get("WUYE_LOGIN_LOCKOUT", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "wuye.web.throttle.LoginAttempts"
+AXES_LOCKOUT_CALLABLE = "wuye.web.throttle.lockout_response"
+AXES_VERBOSE = False
 ROOT_URLCONF = "wuye.urls"
 WSGI_APPLICATION = "wuye.wsgi.application"
 STATIC_URL = "static/"
@@ -162,3 +192,52 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "wuye.payments.models.Payment.Method",
     },
 }
+
+
+# --- production mode (issue 8, docs/deployment.md) ----------------------------------------
+# `WUYE_PRODUCTION=1 wuye …` (and gunicorn's environment under `wuye serve`);
+# `python -m django check --deploy` is clean with it (wuye/ops/tests/test_production.py).
+
+
+def _required(name: str, why: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(f"WUYE_PRODUCTION=1: set {name} ({why})")
+    return value
+
+
+if PRODUCTION:
+    SECRET_KEY = _required("WUYE_SECRET_KEY", "50 or more random characters")
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "WUYE_PRODUCTION=1: WUYE_SECRET_KEY must be 50 or more random characters, not "
+            "the development key (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+    ALLOWED_HOSTS = _required("WUYE_ALLOWED_HOSTS", "the site's host names, comma-separated")
+    ALLOWED_HOSTS = [host.strip() for host in ALLOWED_HOSTS.split(",") if host.strip()]
+    if not any(
+        os.environ.get(n) for n in ("WUYE_DATABASE_URL", "DATABASE_URL", "WUYE_SQLITE_PATH")
+    ):
+        raise ImproperlyConfigured(
+            "WUYE_PRODUCTION=1: set WUYE_DATABASE_URL (postgres://…) or WUYE_SQLITE_PATH, "
+            "not the working directory's wuye.sqlite3"
+        )
+    DEBUG = False
+    CSRF_TRUSTED_ORIGINS = [
+        o.strip() for o in os.environ.get("WUYE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+    ]
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_AGE = int(os.environ.get("WUYE_SESSION_HOURS", "10")) * 3600  # a work day
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
+    # Behind a TLS-terminating proxy: WUYE_PROXY_SSL_HEADER=X-Forwarded-Proto (the proxy
+    # must set it and strip a client's own); WUYE_SSL_REDIRECT=0 when the proxy redirects.
+    SECURE_SSL_REDIRECT = os.environ.get("WUYE_SSL_REDIRECT", "1") != "0"
+    if os.environ.get("WUYE_PROXY_SSL_HEADER"):
+        header = os.environ["WUYE_PROXY_SSL_HEADER"].strip().upper().replace("-", "_")
+        SECURE_PROXY_SSL_HEADER = (f"HTTP_{header}", "https")
