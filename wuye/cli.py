@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on", help="the demo's 'today' (YYYY-MM-DD; default today)")
     p.add_argument("--history-from", dest="history_from", help="play out bills and payments from")
     p.add_argument("--history-until", dest="history_until", help="… until this date (inclusive)")
+    p.add_argument("--estates", type=int, default=1, help="similar estates to spread over (1)")
 
     bills = sub.add_parser("bills", help="issue, void, receive and show bills (帳單)")
     bills_sub = bills.add_subparsers(dest="bills_command", metavar="ACTION", parser_class=_Parser)
@@ -390,6 +391,7 @@ def _demo_data(args) -> int:
         actor=_actor(args),
         history_from=history_from or None,
         history_until=history_until or None,
+        estates=args.estates,
     )
     seconds = round(time.monotonic() - started, 1)
     data = {

@@ -228,14 +228,24 @@ def make_demo_data(
     history_from: dt.date | None = None,
     history_until: dt.date | None = None,
     fast: bool = True,
+    estates: int = 1,
 ) -> DemoResult:
     """Create the demo organisation with `units` units across two projects (≈10 % office).
+    `estates` > 1 splits the residential units evenly over that many similar estates (CY,
+    CY2, CY3, …): many projects of one size, as a host with many clients has (issue 7's
+    scale-out measurement).
 
     Accounts started two years before `on` (a few move in or out during `on`'s month,
     to show proration); shared utilities are supplied for `on`'s month and the months
     before and after it."""
     if units < 2:
         raise WuyeError("invalid_units", "units: at least 2 (one per project)", "單元數至少為 2")
+    if estates < 1 or estates > 99:
+        raise WuyeError("invalid_estates", "estates: 1 to 99", "屋苑數須為 1 至 99")
+    if units - max(1, round(units * 0.1)) < estates:
+        raise WuyeError(
+            "invalid_units", "units: at least one per estate", "單元數須至少每個屋苑一個"
+        )
     if Project.objects.filter(code__in=["HT", "CY"]).exists():
         raise WuyeError(
             "demo_exists",
@@ -279,20 +289,23 @@ def make_demo_data(
             "020-8888 0001",
             "3602 0000 0000 0001",
         )
-        estate = _create_project(
-            org,
-            "CY",
-            "翠苑花園",
-            Project.Kind.RESIDENTIAL,
-            "廣州市番禺區翠苑路8號",
-            "020-8888 0002",
-            "3602 0000 0000 0002",
-        )
-        result = DemoResult(projects=["HT", "CY"], units=0, accounts=0)
-        for project, plans in (
-            (office, _office_plans(office_count, rng)),
-            (estate, _estate_plans(units - office_count, rng)),
-        ):
+        result = DemoResult(projects=["HT"], units=0, accounts=0)
+        projects = [(office, _office_plans(office_count, rng))]
+        residential = units - office_count
+        for n in range(1, estates + 1):
+            share = residential // estates + (1 if n <= residential % estates else 0)
+            estate = _create_project(
+                org,
+                "CY" if n == 1 else f"CY{n}",
+                "翠苑花園" if n == 1 else f"翠苑花園{n}期",
+                Project.Kind.RESIDENTIAL,
+                f"廣州市番禺區翠苑路{8 + 2 * (n - 1)}號",
+                f"020-8888 {n + 1:04d}",
+                f"3602 0000 0000 {n + 1:04d}",
+            )
+            result.projects.append(estate.code)
+            projects.append((estate, _estate_plans(share, rng)))
+        for project, plans in projects:
             buildings = {}
             for code in dict.fromkeys(p.building for p in plans):
                 buildings[code] = Building.objects.create(

@@ -190,6 +190,25 @@ def _worker(worker_id: str, *, batch: bool, interval: float):
     )
 
 
+def _run_threads(workers: list) -> None:
+    from django.db import connection
+
+    def run(worker) -> None:
+        try:
+            worker.run()
+        finally:
+            connection.close()
+
+    if len(workers) == 1:
+        workers[0].run()
+        return
+    threads = [threading.Thread(target=run, args=(w,), name=w.worker_id) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def work(
     *,
     once: bool = False,
@@ -206,8 +225,8 @@ def work(
     `schedule=False`: a worker only (another process schedules)."""
     process = process_name()
     _tick(process, clock(), stale_after, schedule)
-    if once:
-        _worker(f"{process}:0", batch=True, interval=0).run()
+    if once:  # each thread takes tasks until the queue is empty, then the process returns
+        _run_threads([_worker(f"{process}:{i}", batch=True, interval=0) for i in range(threads)])
         return
     workers = [_worker(f"{process}:{i}", batch=False, interval=interval) for i in range(threads)]
     stop = threading.Event()

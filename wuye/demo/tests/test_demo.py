@@ -202,6 +202,25 @@ def test_demo_json_names_projects_and_sample_units_that_accounts_show_accepts(ca
 
 
 @pytest.mark.django_db
+def test_estates_spread_the_residential_units_over_similar_projects(capsys):
+    """Issue 7 (scale-out): `demo-data --estates 3` gives the office tower and three
+    estates of (nearly) one size, each with its own buildings, unit codes and kinds."""
+    data = cli_json(capsys, "demo-data", "--units", "200", "--estates", "3", "--on", "2026-03-15")
+
+    assert data["projects"] == ["HT", "CY", "CY2", "CY3"]
+    sizes = {code: Unit.objects.filter(project__code=code).count() for code in data["projects"]}
+    assert sizes["HT"] == 20 and sum(sizes.values()) == 200
+    assert sorted(sizes[c] for c in ("CY", "CY2", "CY3")) == [60, 60, 60]
+    for code in ("CY2", "CY3"):
+        assert Unit.objects.filter(project__code=code, code__startswith=f"{code}-B01-").exists()
+        assert {"CY-S-001".replace("CY", code)} <= set(
+            Unit.objects.filter(project__code=code).values_list("code", flat=True)
+        )
+    code = main(["demo-data", "--units", "200", "--estates", "0", "--on", "2026-03-15"])
+    assert code != 0 and "estates" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
 def test_a_second_demo_in_the_same_database_is_refused(capsys):
     cli_json(capsys, "demo-data", "--units", "20", "--on", "2026-03-15")
     units = Unit.objects.count()
