@@ -266,15 +266,20 @@ def aging(
 def _arrears_rows(
     project: Project, as_of: dt.date, chunk: int, accounts=None
 ) -> Iterator[ArrearsRow]:
-    ids = [
-        account_id
-        for account_id, _, _ in _overdue_entries(project, as_of, accounts)
-        .values_list("account_id", "account__unit__code")
+    # summed per account first, then only the accounts in arrears sorted by unit (sorting
+    # every overdue entry by unit code before grouping spills to disk at scale)
+    in_arrears = (
+        _overdue_entries(project, as_of, accounts)
+        .values("account_id")
         .annotate(open=_SUM)
         .filter(open__gt=HALF_FEN)
-        .order_by("account__unit__code", "account_id")
-        .values_list("account_id", "account__unit__code", "open")
-    ]
+        .values("account_id")
+    )
+    ids = list(
+        Account.objects.filter(pk__in=in_arrears)
+        .order_by("unit__code", "pk")
+        .values_list("pk", flat=True)
+    )
     bounds = policy("aging_buckets", project_id=project.pk)
     for start in range(0, len(ids), chunk):
         yield from _arrears_chunk(project, as_of, ids[start : start + chunk], bounds)
