@@ -97,8 +97,8 @@ LOGIN_REDIRECT_URL = "today"
 LOGOUT_REDIRECT_URL = "login"
 
 
-def _database() -> dict:
-    url = os.environ.get("WUYE_DATABASE_URL") or os.environ.get("DATABASE_URL")
+def _database(url: str | None = None) -> dict:
+    url = url or os.environ.get("WUYE_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:
         config = dj_database_url.parse(url, conn_max_age=0)
     else:
@@ -122,6 +122,11 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# Reports may read from a replica (wuye.replica, docs/scaling.md): WUYE_REPORTS_DATABASE_URL
+if os.environ.get("WUYE_REPORTS_DATABASE_URL"):
+    DATABASES["reports"] = _database(os.environ["WUYE_REPORTS_DATABASE_URL"])
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["wuye.replica.ReportsRouter"]
 # The task queue (issue 7, docs/scaling.md): rows in the same database, run by `wuye worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

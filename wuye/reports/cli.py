@@ -3,6 +3,8 @@ the collection-rate defaults): thin handlers over wuye.reports.services and sele
 
 from __future__ import annotations
 
+from wuye.replica import reports_replica
+
 
 def register(group, command) -> None:
     collectors = group("collectors", "responsible collectors per account (負責收款員, M4)")
@@ -50,7 +52,8 @@ def _reports_arrears(args) -> int:
     from wuye.reports.services import export_arrears_list
 
     as_of = _date(args, "as_of")
-    data = export_arrears_list(project_code=args.project, as_of=as_of, out=args.out)
+    with reports_replica():
+        data = export_arrears_list(project_code=args.project, as_of=as_of, out=args.out)
     text = (
         f"{data['project']} arrears list as of {as_of}: {data['rows']} accounts, "
         f"{fmt(data['total'])} → {data['out']}"
@@ -69,7 +72,8 @@ def _reports_recovery(args) -> int:
     until = parse_date(args.until, field="--until")
     if until < start:
         raise WuyeError("invalid_range", "--until: before --from", "--until：早於 --from")
-    data = recovery_by_collector(project=get_project(args.project), start=start, until=until)
+    with reports_replica():
+        data = recovery_by_collector(project=get_project(args.project), start=start, until=until)
     rows = [
         [r.collector or "(未指派 unassigned)", r.accounts, fmt(r.recovered), fmt(r.bonus)]
         for r in data["collectors"]
@@ -86,7 +90,8 @@ def _reports_rate(args) -> int:
     from wuye.dates import Period
     from wuye.reports.selectors import collection_rate, get_project
 
-    data = collection_rate(project=get_project(args.project), period=Period.parse(args.month))
+    with reports_replica():
+        data = collection_rate(project=get_project(args.project), period=Period.parse(args.month))
 
     def pct(value) -> str:
         return f"{value}%" if value is not None else "-"

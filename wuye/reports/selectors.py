@@ -224,7 +224,7 @@ def aging(
     `aging_buckets`). One query: open debts per (account, bill, item, component), then
     per account, then per bucket; the bucket is decided on due dates (days overdue ≤ a
     bound ⟺ due date ≥ the day minus the bound)."""
-    from django.db import connection
+    from django.db import connections
 
     bounds = policy("aging_buckets", project_id=project.pk)
     result = [AgeBucket(label) for label in bucket_labels(bounds)]
@@ -237,6 +237,7 @@ def aging(
         .order_by()
         .values_list("account_id", "component", "open", "due")
     )  # fmt: skip
+    connection = connections[debts.db]  # the reports replica when configured (wuye.replica)
     inner, params = debts.query.sql_with_params()
     cents = Dialect(connection.vendor).cents("d.open")  # exact sums (SQLite sums REALs)
     cases = " ".join(f"WHEN MIN(d.due) >= %s THEN {i}" for i in range(len(bounds)))

@@ -36,6 +36,7 @@ from wuye.errors import WuyeError
 from wuye.money import ZERO, money
 from wuye.properties.models import Building
 from wuye.properties.selectors import accounts_where
+from wuye.replica import reports_replica
 from wuye.reports import exports
 from wuye.reports.selectors import aging as aging_buckets
 from wuye.reports.selectors import arrears_list, collection_rate, recovery_by_collector
@@ -348,7 +349,8 @@ def dashboard(request):
     if not form.is_valid():
         return render(request, "web/dashboards/dashboard.html", context, status=400)
     filters = Filters(request, form.cleaned_data)
-    figures = dashboard_figures(filters)
+    with reports_replica():
+        figures = dashboard_figures(filters)
     context |= {
         "filters": filters,
         "figures": figures,
@@ -477,7 +479,8 @@ def reports(request):
     if not form.is_valid():
         return render(request, "web/dashboards/reports.html", context | {"form": form}, status=400)
     filters = Filters(request, form.cleaned_data)
-    return _download(filters, form.cleaned_data["report"], form.cleaned_data["format"])
+    with reports_replica():
+        return _download(filters, form.cleaned_data["report"], form.cleaned_data["format"])
 
 
 urlpatterns = [
