@@ -118,8 +118,12 @@ def machine(store: Store) -> dict:
     }
 
 
-def measure(store: Store, log) -> tuple[dict, list[dict]]:
-    """Build (or reuse) the data set, then every operation and its floor."""
+def measure(
+    store: Store, log, only: set[str] | None = None, build_only: bool = False
+) -> tuple[dict, list[dict]]:
+    """Build (or reuse) the data set, then every operation (or those in `only`) and its
+    floor. The reads run on the day after the dunning run, so that runs for them anyway."""
+    only = set(OPERATIONS) if only is None else only
     build = {"reused": True}
     if not store.exists(store.base):
         building = store.name("-building")
@@ -132,10 +136,14 @@ def measure(store: Store, log) -> tuple[dict, list[dict]]:
     else:  # a data set built by an older version: bring its schema up to date first
         run_child("bench.ops", ["migrate"], store.url(store.base))
     results = []
+    if build_only:
+        return build, results
 
-    def write(operation: str, keep: bool) -> dict:
+    def write(operation: str, keep: bool) -> str:
         copy = store.copy(store.base, store.name(f"-{operation}"))
         op = run_child("bench.ops", [operation], store.url(copy))
+        if operation not in only:
+            return copy  # needed by the reads only
         floor_copy = store.copy(store.base, store.name(f"-{operation}-floor"))
         floor = run_child(
             "bench.floors",
@@ -149,13 +157,15 @@ def measure(store: Store, log) -> tuple[dict, list[dict]]:
         log(line(results[-1]))
         return copy
 
-    write("bill_run", keep=False)
+    if "bill_run" in only:
+        write("bill_run", keep=False)
+    reads = [op for op in OPERATIONS if op not in WRITES and op in only]
+    if not reads and "dunning_run" not in only:
+        return build, results
     day = write("dunning_run", keep=True)  # the reads run on the day after its dunning run
     try:
         run_child("bench.ops", ["analyze"], store.url(day))  # as `wuye demo` does
-        for operation in OPERATIONS:
-            if operation in WRITES:
-                continue
+        for operation in reads:
             op = run_child("bench.ops", [operation], store.url(day))
             extra = ["--account", str(op["account"])] if "account" in op else []
             extra += ["--day", str(op["day"])] if "day" in op else []
@@ -205,7 +215,16 @@ def main() -> int:
     parser.add_argument("--dir", default=".", help="where SQLite data sets are kept")
     parser.add_argument("--pg-url", default=PG_DEFAULT, help="PostgreSQL server URL, ending in /")
     parser.add_argument("--drop", action="store_true", help="remove the data set afterwards")
+    parser.add_argument("--only", help=f"comma-separated operations ({','.join(OPERATIONS)})")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the data set, measure nothing"
+    )
     args = parser.parse_args()
+    only = None
+    if args.only:
+        only = {op.strip() for op in args.only.split(",") if op.strip()}
+        if unknown := only - set(OPERATIONS):
+            parser.error(f"--only: unknown operation(s) {', '.join(sorted(unknown))}")
     Path(args.dir).mkdir(parents=True, exist_ok=True)
     store = Store(args.db, args.units, Path(args.dir).resolve(), args.pg_url)
     started = time.perf_counter()
@@ -218,7 +237,7 @@ def main() -> int:
         f"{info['ram_gb']} GB RAM")  # fmt: skip
     log(HEADER)
     try:
-        build, results = measure(store, log)
+        build, results = measure(store, log, only, args.build_only)
     finally:
         if args.drop:
             store.drop(store.base)
