@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import sqlite3
+import tempfile
 import time
 
 from bench.common import ON, PDF_NOTICES, django_setup, emit
@@ -45,6 +46,8 @@ def _source_rows(source: str, written: dict) -> dict[str, tuple[list[str], list[
         connection.close()
     return found
 
+
+TRIGGER_WRITTEN = {"audit_auditevent"}
 
 # Rows a write updates rather than adds, found by the day they changed: (table, the
 # columns set, the date column that says the row changed on the day)
@@ -91,16 +94,29 @@ def _update(cursor, updated: list[tuple[str, list[str], list[tuple]]]) -> int:
     return count
 
 
-def _copy_text(source: str, written: dict) -> dict[str, bytes]:
-    """PostgreSQL: table → the rows the service wrote in COPY's text format (untimed)."""
+def _copy_files(
+    source: str, written: dict, directory: str
+) -> dict[str, tuple[list[str], str, int]]:
+    """PostgreSQL: table → (columns, a file of the rows the service wrote in COPY's text
+    format, rows) (untimed). In files, not in memory: a million-unit bill run writes
+    millions of rows."""
+    import os
+
     import psycopg
 
     found = {}
     with psycopg.connect(source) as connection, connection.cursor() as cursor:
         for table, (low, high) in written.items():
+            cursor.execute(f"SELECT * FROM {table} LIMIT 0")
+            columns = [d[0] for d in cursor.description]
+            path = os.path.join(directory, f"{table}.copy")
+            rows = 0
             query = f"COPY (SELECT * FROM {table} WHERE id > {int(low)} AND id <= {int(high)}) TO STDOUT"
-            with cursor.copy(query) as copy:
-                found[table] = b"".join(bytes(block) for block in copy)
+            with open(path, "wb") as f, cursor.copy(query) as copy:
+                for block in copy:
+                    f.write(block)
+                    rows += bytes(block).count(b"\n")
+            found[table] = (columns, path, rows)
     return found
 
 
@@ -144,25 +160,44 @@ def dunning_reads() -> dict:
     return {"seconds": time.perf_counter() - started, "rows": rows}
 
 
-def write_floor(source: str, written: dict) -> dict:
+def write_floor(source: str, written: dict, rollback: bool = False) -> dict:
+    """`rollback` (PostgreSQL): write into this database itself and, once the deferred
+    constraints are checked (`SET CONSTRAINTS ALL IMMEDIATE`), roll back."""
     from django.db import connection, transaction
 
-    data = _source_rows(source, written)
+    # the audit log's rows are written by the database's own triggers (wuye.audit), which
+    # fire for the floor's writes as for the operation's: not copied
+    written = {t: ids for t, ids in written.items() if t not in TRIGGER_WRITTEN}
     updated = _updated_rows(source, written)
-    rows = sum(len(r) for _, r in data.values()) + sum(len(r) for _, _, r in updated)
+    changed = sum(len(r) for _, _, r in updated)
     connection.ensure_connection()
     if connection.vendor == "postgresql":
-        text = _copy_text(source, written)
-        started = time.perf_counter()
-        with transaction.atomic():
-            raw = connection.connection  # psycopg 3
-            with raw.cursor() as cursor:
-                _update(cursor, updated)
-                for table, (columns, _) in data.items():
-                    names = ", ".join(f'"{c}"' for c in columns)
-                    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                        copy.write(text[table])
-        return {"seconds": round(time.perf_counter() - started, 3), "rows": rows, "how": "copy"}
+        with tempfile.TemporaryDirectory(prefix="wuye-floor-") as work:
+            files = _copy_files(source, written, work)
+            started = time.perf_counter()
+            with transaction.atomic():
+                raw = connection.connection  # psycopg 3
+                with raw.cursor() as cursor:
+                    _update(cursor, updated)
+                    for table, (columns, path, _) in files.items():
+                        names = ", ".join(f'"{c}"' for c in columns)
+                        with (
+                            cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+                            open(path, "rb") as f,
+                        ):
+                            while block := f.read(1 << 20):
+                                copy.write(block)
+                    if rollback:
+                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                        seconds = time.perf_counter() - started
+                        transaction.set_rollback(True)
+            if not rollback:
+                seconds = time.perf_counter() - started
+        rows = sum(n for _, _, n in files.values()) + changed
+        how = "copy, rolled back" if rollback else "copy"
+        return {"seconds": round(seconds, 3), "rows": rows, "how": how}
+    data = _source_rows(source, written)
+    rows = sum(len(r) for _, r in data.values()) + changed
     # SQLite: executemany a table in one transaction (rolled back), then one INSERT …
     # SELECT a table from the operation's copy ATTACHed (committed); the faster is the floor
     started = time.perf_counter()
@@ -297,11 +332,12 @@ def main() -> int:
     parser.add_argument("--written", help="JSON: table → [low id, high id] (writes)")
     parser.add_argument("--account", type=int, help="the account page's account")
     parser.add_argument("--day", help="the notices' day (notices_pdf)")
+    parser.add_argument("--rollback", action="store_true", help="write, check, roll back (PG)")
     args = parser.parse_args()
     django_setup()
     if args.operation in ("bill_run", "dunning_run"):
         reads = dunning_reads() if args.operation == "dunning_run" else None
-        result = write_floor(args.source, json.loads(args.written))
+        result = write_floor(args.source, json.loads(args.written), rollback=args.rollback)
         if reads:
             result["write_seconds"] = result["seconds"]
             result["read_seconds"] = round(reads["seconds"], 3)
