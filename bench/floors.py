@@ -21,7 +21,7 @@ import sqlite3
 import tempfile
 import time
 
-from bench.common import ON, PDF_NOTICES, django_setup, emit
+from bench.common import ON, PDF_NOTICES, TRIGGER_WRITTEN, django_setup, emit
 
 
 def _source_rows(source: str, written: dict) -> dict[str, tuple[list[str], list[tuple]]]:
@@ -46,8 +46,6 @@ def _source_rows(source: str, written: dict) -> dict[str, tuple[list[str], list[
         connection.close()
     return found
 
-
-TRIGGER_WRITTEN = {"audit_auditevent"}
 
 # Rows a write updates rather than adds, found by the day they changed: (table, the
 # columns set, the date column that says the row changed on the day)
