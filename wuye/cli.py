@@ -244,6 +244,7 @@ COMMAND_MODULES = [
     "wuye.scheduler.cli",
     "wuye.api.cli",
     "wuye.ops.cli",  # backup and restore (issue 8)
+    "wuye.audit.cli",  # the audit log: check, log, seal (issue 8)
 ]
 
 
@@ -1141,7 +1142,13 @@ def main(argv: list[str] | None = None) -> int:
         if not hasattr(args, "handler"):
             parser.print_help()
             return 0
-        return args.handler(args)
+        from wuye.audit.context import acting_as
+        from wuye.audit.services import seal_quietly
+
+        with acting_as(_actor(args)):  # who changed configuration (issue 8, audit)
+            code = args.handler(args)
+        seal_quietly()
+        return code
     except WuyeError as error:
         if args is None and "--json" in (sys.argv[1:] if argv is None else argv):
             args = argparse.Namespace(json=True)  # parsing failed, but JSON was asked for
