@@ -14,6 +14,7 @@ import time
 from django.db import transaction
 from django_tasks import task
 
+from wuye.audit.services import seal_quietly
 from wuye.dates import Period, parse_date
 from wuye.errors import NotFound
 from wuye.properties.models import Project
@@ -49,6 +50,7 @@ def bill_run_project(project_code: str, period: str, on: str, actor: str = SCHED
             actor=actor,
         )
         _hold(project_code)
+    seal_quietly()  # the run's ledger events into the audit chain (issue 8)
     return {
         "project": project_code,
         "period": str(period),
@@ -68,4 +70,5 @@ def dunning_run_project(project_code: str, on: str, actor: str = SCHEDULER) -> d
     with transaction.atomic():
         run = run_dunning(as_of=parse_date(on), actor=actor, project_code=project_code)
         _hold(project_code)
+    seal_quietly()
     return {"project": project_code, "on": on, "run": run.pk, "notices": run.notices_created}
