@@ -11,7 +11,6 @@ import codecs
 import csv
 import io
 import json
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -414,16 +413,23 @@ def _read_csv(text: str, only: Kind | None, content: FileContent) -> None:
     if not first:
         _issue(content.issues, "", None, None, "the file is empty", "檔案是空的")
         return
+    # A cell longer than the csv module's field limit (128 KiB) would fail the whole file
+    # without naming its row; the file is in memory anyway, so a cell may be as long as it
+    # is, and its column's parser refuses it as too long, naming the row and column.
+    if len(text) >= csv.field_size_limit():
+        csv.field_size_limit(len(text) + 1)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first)))
+        records = list(reader)
     except csv.Error as error:
+        line = reader.line_num
         _issue(
             content.issues,
             "",
+            line,
             None,
-            None,
-            f"not a readable CSV file: {error}",
-            f"無法讀取 CSV：{error}",
+            f"not a readable CSV file: line {line}: {error}",
+            f"無法讀取 CSV：第 {line} 行：{error}",
         )
         return
     table = _tabular(
@@ -441,43 +447,75 @@ def _read_csv(text: str, only: Kind | None, content: FileContent) -> None:
 def _read_xlsx(data: bytes, only: Kind | None, content: FileContent) -> None:
     import openpyxl  # only an XLSX import needs it
 
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+    def unreadable(error: Exception, sheet: str = "") -> None:
         _issue(
             content.issues,
-            "",
+            sheet,
             None,
             None,
             f"not a readable XLSX workbook ({type(error).__name__})",
             "無法讀取的 XLSX 活頁簿",
         )
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    # A broken workbook fails in openpyxl in many ways (a bad zip, a missing part,
+    # malformed XML, a wrong type inside): all of them are a file that cannot be read.
+    except Exception as error:
+        unreadable(error)
         return
     try:
-        for sheet in book.worksheets:
-            named = kind_named(sheet.title)
-            if only is not None and named is not None and named is not only:
-                continue
-            rows = ((n, list(r)) for n, r in enumerate(sheet.iter_rows(values_only=True), 1))
-            table = _tabular(
-                sheet.title,
-                rows,
-                kind=named or only,
-                content=content,
-                label_by_kind=False,
-                hint="name the sheet after its kind",
-            )
-            if table is not None:
-                content.tables.append(table)
+        _read_sheets(book, only, content)
+    except Exception as error:  # rows are read lazily: the same breakage, later
+        unreadable(error)
+        content.tables.clear()
     finally:
         book.close()
+
+
+def _read_sheets(book, only: Kind | None, content: FileContent) -> None:
+    for sheet in book.worksheets:
+        named = kind_named(sheet.title)
+        if only is not None and named is not None and named is not only:
+            continue
+        rows = ((n, list(r)) for n, r in enumerate(sheet.iter_rows(values_only=True), 1))
+        table = _tabular(
+            sheet.title,
+            rows,
+            kind=named or only,
+            content=content,
+            label_by_kind=False,
+            hint="name the sheet after its kind",
+        )
+        if table is not None:
+            content.tables.append(table)
 
 
 def _read_json(text: str, only: Kind | None, content: FileContent) -> None:
     issues = content.issues
     try:
         data = json.loads(text, parse_float=JsonFloat, parse_constant=JsonFloat)
-    except json.JSONDecodeError as error:
+    except RecursionError:
+        _issue(
+            issues,
+            "",
+            None,
+            None,
+            "not valid JSON for an import: arrays or objects nested too deep",
+            "不是可匯入的 JSON：陣列或物件巢狀層數過多",
+        )
+        return
+    except ValueError as error:
+        if not isinstance(error, json.JSONDecodeError):  # an integer of over 4,300 digits
+            _issue(
+                issues,
+                "",
+                None,
+                None,
+                f"not valid JSON for an import: {error}",
+                f"不是可匯入的 JSON：數字過長（{error}）",
+            )
+            return
         _issue(
             issues,
             "",

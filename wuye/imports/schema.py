@@ -147,10 +147,19 @@ def fold_header(text: Any) -> str:
 # --- cell parsers ----------------------------------------------------------------------
 
 
+_SHOWN = 60  # characters of a cell quoted in a message: a 300,000-character cell is not
+
+
+def _clip(text: str) -> str:
+    if len(text) <= _SHOWN:
+        return text
+    return f"{text[:_SHOWN]}…({len(text)} characters)"
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
-    return str(value)
+    return _clip(str(value))
 
 
 def _wrong(value: Any, what_en: str, what_zh: str) -> CellError:
@@ -165,11 +174,20 @@ def text(max_length: int) -> Callable[[Any], str]:
             value = format(value.normalize(), "f") if value == value.to_integral() else value
         result = str(value).strip()
         if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in result):
-            raise CellError(f"{result!r} has a control character", f"{result!r} 含有控制字元")
-        if len(result) > max_length:
+            shown = _clip(repr(result))
+            raise CellError(f"{shown} has a control character", f"{shown} 含有控制字元")
+        # Half of a UTF-16 pair ("\ud800" in JSON) is no character: no database stores it.
+        if any(unicodedata.category(ch) == "Cs" for ch in result):
+            shown = _clip(result.encode("utf-8", "backslashreplace").decode())
             raise CellError(
-                f"'{result}' is too long (at most {max_length} characters)",
-                f"「{result}」太長（最多 {max_length} 字）",
+                f"'{shown}' has half a UTF-16 surrogate pair, not a character",
+                f"「{shown}」含有不成對的 UTF-16 代理字元，不是有效字元",
+            )
+        if len(result) > max_length:
+            shown = _clip(result)
+            raise CellError(
+                f"'{shown}' is too long (at most {max_length} characters)",
+                f"「{shown}」太長（最多 {max_length} 字）",
             )
         return result
 
@@ -184,13 +202,17 @@ def code(max_length: int) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         result = unicodedata.normalize("NFKC", as_text(value))
         if re.search(r"\s", result):
+            shown = _clip(result)
             raise CellError(
-                f"'{result}' is not a code (no spaces)", f"「{result}」不是編號（不可含空格）"
+                f"'{shown}' is not a code (no spaces)", f"「{shown}」不是編號（不可含空格）"
             )
         return result
 
     parse.type_en, parse.type_zh = "code", "編號"
     return parse
+
+
+_NUMBER_CHARS = re.compile(r"[0-9.eE+-]+")
 
 
 def _decimal_text(value: Any) -> Decimal:
@@ -205,6 +227,10 @@ def _decimal_text(value: Any) -> Decimal:
         result = Decimal(value)
     else:
         raw = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+        # ASCII digits only: Decimal() would also read "1_000" and other scripts' digits
+        # ("٣"), which no spreadsheet of a property company means (issue 8, fuzzing).
+        if not _NUMBER_CHARS.fullmatch(raw):
+            raise _wrong(value, "a number", "數字")
         try:
             result = Decimal(raw)
         except (InvalidOperation, ValueError):
@@ -371,11 +397,13 @@ def choice(choices, *extra: tuple[Any, str]) -> Callable[[Any], Any]:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise CellError(
-                f"'{_shown(value)}' is not one of {values}", f"「{value}」不是 {values} 之一"
+                f"'{_shown(value)}' is not one of {values}",
+                f"「{_shown(value)}」不是 {values} 之一",
             )
         found = words.get(fold(value))
         if found is None:
-            raise CellError(f"'{value}' is not one of {values}", f"「{value}」不是 {values} 之一")
+            shown = _shown(value)
+            raise CellError(f"'{shown}' is not one of {values}", f"「{shown}」不是 {values} 之一")
         return found
 
     parse.type_en, parse.type_zh = f"one of {values}", f"{values} 之一"

@@ -183,15 +183,23 @@ def _refused(shown: str, issues: list[ImportIssue]) -> WuyeError:
         file=shown,
         errors=[
             {
-                "sheet": i.sheet,
+                "sheet": _printable(i.sheet),
                 "row": i.row,
-                "column": i.column,
-                "message": i.message,
-                "message_zh": i.message_zh,
+                "column": _printable(i.column),
+                "message": _printable(i.message),
+                "message_zh": _printable(i.message_zh),
             }
             for i in issues
         ],
     )
+
+
+def _printable(text: str | None) -> str | None:
+    """Text that can be printed and sent as UTF-8: a JSON file may name a column or sheet
+    with half a UTF-16 pair ("\\ud800"), which is shown escaped."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # --- parsed rows ------------------------------------------------------------------------
