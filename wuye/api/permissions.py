@@ -8,9 +8,11 @@ from django.db.models import QuerySet
 
 from wuye.errors import NotFound
 from wuye.properties.models import Project
-from wuye.web.access import projects_for, require
+from wuye.web.access import projects_for, require, require_visible_bill
 
-__all__ = ["in_view", "project_named", "require", "roles_by_project", "visible"]
+__all__ = [
+    "in_view", "project_named", "require", "require_visible_bill", "roles_by_project", "visible",
+]  # fmt: skip
 
 
 def visible(user) -> QuerySet[Project]:

@@ -97,6 +97,15 @@ class AmountField(serializers.Field):
         return f"{value:.2f}"
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "09:00"})
+class ClockTime(serializers.TimeField):
+    """A local time of day sent as "HH:MM" (the OpenAPI "time" format would promise
+    RFC 3339's "09:00:00Z", which this is not)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-03"})
 class PeriodField(serializers.CharField):
     """A billing period YYYY-MM (wuye.dates.Period)."""
@@ -223,7 +232,7 @@ class ErrorOutput(serializers.Serializer):
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    handover_time = serializers.TimeField(format="%H:%M", help_text="A1: bills signed for by")
+    handover_time = ClockTime(help_text="A1: bills signed for by")
     roles = serializers.SerializerMethodField(help_text="the roles you hold on this project")
 
     class Meta:
@@ -285,7 +294,22 @@ class UnitSerializer(serializers.ModelSerializer):
         return AccountBrief(payers[-1]).data if payers else None
 
 
+class PersonalPhone(serializers.CharField):
+    """A client's phone number: in full only when the view put `full_phone` in the
+    context (the user's role needs it on the project, wuye.web.pii), else masked."""
+
+    def to_representation(self, value):
+        from wuye.web.pii import mask_phone
+
+        text = super().to_representation(value)
+        return text if self.context.get("full_phone") else mask_phone(text)
+
+
 class ContactOutput(serializers.ModelSerializer):
+    phone = PersonalPhone(
+        read_only=True, help_text="masked unless your role needs it (docs/privacy.md)"
+    )
+
     class Meta:
         model = Contact
         fields = ["name", "phone", "email", "relation", "is_designated"]
@@ -307,6 +331,9 @@ class AccountSerializer(serializers.ModelSerializer):
 
 class CustomerDetail(serializers.ModelSerializer):
     contacts = ContactOutput(many=True, read_only=True)
+    phone = PersonalPhone(
+        read_only=True, help_text="masked unless your role needs it (docs/privacy.md)"
+    )
 
     class Meta:
         model = Customer
@@ -690,7 +717,7 @@ class TasksOutput(serializers.Serializer):
     With `kind`, only that list."""
 
     on = serializers.DateField()
-    at = serializers.TimeField(format="%H:%M")
+    at = ClockTime()
     counts = TaskCounts()
     handovers = HandoverTask(many=True, required=False)
     deliveries = DeliveryTask(many=True, required=False)

@@ -21,7 +21,14 @@ from rest_framework.views import APIView
 
 from wuye.api import serializers as s
 from wuye.api.errors import body
-from wuye.api.permissions import in_view, project_named, require, roles_by_project, visible
+from wuye.api.permissions import (
+    in_view,
+    project_named,
+    require,
+    require_visible_bill,
+    roles_by_project,
+    visible,
+)
 from wuye.api.selectors import in_arrears, with_balances
 from wuye.billing.delivery import delivery_worklist, pending_handovers
 from wuye.billing.models import Bill
@@ -38,6 +45,7 @@ from wuye.payments.services import record_payment
 from wuye.properties.models import Account, Customer, Project, Unit
 from wuye.properties.selectors import account_for_unit
 from wuye.web.common import now
+from wuye.web.pii import PHONE, Viewer, mask_rows
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorOutput, description="bad input (nothing written)"),
@@ -127,7 +135,8 @@ class TokenView(English, APIView):
 # --- projects, units, accounts -------------------------------------------------------
 
 
-@extend_schema(responses=responses({200: s.ProjectSerializer}, 401))
+# 404: a `cursor` that is not one of the `next`/`previous` links (DRF's "Invalid cursor")
+@extend_schema(responses=responses({200: s.ProjectSerializer}, 401, 404))
 class ProjectList(English, generics.ListAPIView):
     """The projects (管理處) you may see, with the roles you hold on each."""
 
@@ -233,7 +242,15 @@ class AccountDetail(English, generics.RetrieveAPIView):
         on = _params(s.OnFilter, self.request).get("on") or _today()
         account = _visible_account(self.request.user, self.kwargs["pk"], on)
         account.customer = Customer.objects.prefetch_related("contacts").get(pk=account.customer_id)
+        self.full_phone = Viewer(self.request.user).sees(PHONE, account.project_id)
         return account
+
+    def get_serializer_context(self):
+        # phones in full only for the roles that need them on the project (docs/privacy.md)
+        return {
+            **super().get_serializer_context(),
+            "full_phone": getattr(self, "full_phone", False),
+        }
 
 
 @extend_schema(
@@ -337,6 +354,7 @@ class PaymentList(English, generics.ListAPIView):
                 raise NotFound("unit", data["unit"])
             account = account_for_unit(data["unit"], on=data["paid_on"])
         require(user, "record_payment", account.project_id)
+        require_visible_bill(user, data["bill"])  # another project's bill: as unknown
         payment = record_payment(
             account=account,
             amount=data["amount"],
@@ -532,6 +550,7 @@ class Tasks(English, APIView):
             result["counts"][kind], result[name] = (
                 worklist(on, at, projects, start, stop) if projects else (0, [])
             )
+        mask_rows(result.get("calls", []), request.user)  # phones per role (docs/privacy.md)
         return Response(s.TasksOutput(result).data)
 
 

@@ -57,6 +57,15 @@ def export_arrears_list(*, project_code: str, as_of: dt.date, out: str | Path) -
     listing = arrears_list(project=get_project(project_code), as_of=as_of)
     writer = exports.write_xlsx if suffix == ".xlsx" else exports.write_csv
     count, total = writer(listing, path)
+    # an export of personal data (owners' names) is audited: who (the CLI's --user or
+    # $WUYE_USER), when, what, with which filters (issue 8, docs/privacy.md)
+    from wuye.audit.context import current_actor
+    from wuye.web.pii import record_export
+
+    record_export(
+        actor=current_actor(), report="arrears", rows=count, personal=True, out=str(path),
+        filters={"project": project_code, "on": as_of, "format": suffix.lstrip(".")},
+    )  # fmt: skip
     return {
         "project": project_code,
         "as_of": as_of,

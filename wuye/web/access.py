@@ -88,6 +88,19 @@ def require(user, action: str, project: Project | int | None = None) -> None:
         )
 
 
+def require_visible_bill(user, number: str | None) -> None:
+    """A bill named in a form or a request body (a payment's designated bill, P1; the
+    bill of an approval request) must be one of the user's projects: otherwise the same
+    NotFound as for a number that does not exist, so that a user of one project learns
+    nothing about another's bill numbers (issue 8; the services alone would answer
+    "belongs to another account")."""
+    from wuye.billing.models import Bill
+    from wuye.errors import NotFound
+
+    if number and not Bill.objects.filter(number=number, project__in=projects_for(user)).exists():
+        raise NotFound("bill", number)
+
+
 def approver_role(user, project: Project | int | None) -> str:
     """The highest approval role the user holds on the project ('' when none): the
     approvals services decide what that role may approve (by kind and amount)."""

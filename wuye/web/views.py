@@ -52,6 +52,7 @@ from wuye.errors import NotFound, WuyeError
 from wuye.properties.models import Account
 from wuye.web.access import ACTIONS, Forbidden, projects_for, require, roles_for
 from wuye.web.common import as_of, now, page_of
+from wuye.web.pii import mask_rows
 from wuye.web.templatetags.wuye import cdate, money
 
 SHOWN = 50  # rows per list on this page; the task lists (/tasks/) page through the rest
@@ -82,7 +83,7 @@ def call_page(request, *, on: dt.date, at: dt.time | None, projects):
     page = page_of(request, call_accounts(on=on, projects=projects))
     ids = list(page.object_list)
     rows = call_worklist(on=on, at=at, projects=projects, account_ids=ids) if ids else []
-    return page, rows
+    return page, mask_rows(rows, request.user)  # phones per role (wuye.web.pii)
 
 
 def faq_by_reason() -> dict[str, list]:

@@ -65,6 +65,7 @@ from wuye.reports.selectors import collector_expression
 from wuye.web import views
 from wuye.web.access import projects_for
 from wuye.web.common import PAGE_SIZE, as_of, page_of, selected_projects, shows_errors
+from wuye.web.pii import PHONE, Viewer
 from wuye.web.templatetags.wuye import cdate
 
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
@@ -538,6 +539,7 @@ def account_page(request, pk: int):
         "segment": SEGMENTS.get(segment, segment or ""), "collector": collector,
         "limitation": limitation, "aging": aging,
         "timeline": account_timeline(account, statement, as_of=on),
+        "full_phone": Viewer(request.user).sees(PHONE, account.project_id),  # wuye.web.pii
         "payment_url": _link("payment-new", account),
         "approval_url": _link("approval-new", account),
     }  # fmt: skip

@@ -43,6 +43,7 @@ from wuye.reports.selectors import arrears_list, collection_rate, recovery_by_co
 from wuye.web import charts
 from wuye.web.access import projects_for
 from wuye.web.common import now, shows_errors, visible_project
+from wuye.web.pii import record_export
 
 DEFAULT_MONTHS = 6
 MAX_MONTHS = 24
@@ -377,6 +378,11 @@ REPORTS = {
 }
 
 
+#: the reports that hold personal data (the owners' names): every download is audited,
+#: these are marked so (wuye.web.pii.record_export)
+PERSONAL_REPORTS = {"arrears"}
+
+
 class ReportForm(FilterForm):
     report = forms.ChoiceField(label=gettext_lazy("報表"), choices=list(REPORTS.items()))
     format = forms.ChoiceField(
@@ -450,18 +456,21 @@ def _download(filters: Filters, report: str, kind: str) -> FileResponse:
         name = f"aging-{scope}-{filters.on.isoformat()}.{kind}"
     else:
         name = f"collection-rate-{scope}-{filters.start}_{filters.until}.{kind}"
+    rows = None
     with tempfile.NamedTemporaryFile(prefix="wuye-report-", suffix=f".{kind}") as temporary:
         target = Path(temporary.name)
         if report == "arrears":
             listing = arrears_list(project=project, as_of=filters.on, **filters.narrowing)
             writer = exports.write_xlsx if kind == "xlsx" else exports.write_csv
-            writer(listing, target)
+            rows, _total = writer(listing, target)
         elif report == "aging":
             _write_table(target, kind, f"aging {filters.on}", AGING_HEADERS, _aging_rows(filters))
         else:
             _write_table(target, kind, "collection rate", RATE_HEADERS, _rate_rows(filters))
         handle = target.open("rb")
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=FORMATS[kind])
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=FORMATS[kind])
+    response.rows = rows  # for the export's audit event
+    return response
 
 
 @login_required
@@ -479,8 +488,17 @@ def reports(request):
     if not form.is_valid():
         return render(request, "web/dashboards/reports.html", context | {"form": form}, status=400)
     filters = Filters(request, form.cleaned_data)
+    report = form.cleaned_data["report"]
     with reports_replica():
-        return _download(filters, form.cleaned_data["report"], form.cleaned_data["format"])
+        response = _download(filters, report, form.cleaned_data["format"])
+    # who exported what, when, with which filters (issue 8, docs/privacy.md)
+    record_export(
+        actor=request.user.get_username(), report=report, rows=response.rows,
+        personal=report in PERSONAL_REPORTS, out=response.filename,
+        filters={key: form.cleaned_data.get(key) for key in
+                 ("project", "building", "segment", "start", "until", "on", "format")},
+    )  # fmt: skip
+    return response
 
 
 urlpatterns = [

@@ -49,7 +49,7 @@ from wuye.payments.models import Payment
 from wuye.payments.services import record_payment
 from wuye.properties.models import Account
 from wuye.properties.selectors import account_for_unit
-from wuye.web.access import approver_role, may, projects_for, require
+from wuye.web.access import approver_role, may, projects_for, require, require_visible_bill
 from wuye.web.common import as_of, page_of, selected_projects, shows_errors
 
 logger = logging.getLogger("wuye.web.finance")
@@ -418,6 +418,7 @@ def payment_new(request):
             account = form.cleaned_data["account_obj"]
             require(request.user, "record_payment", account.project)
             try:
+                require_visible_bill(request.user, form.cleaned_data["bill"].strip())
                 payment = record_payment(
                     account=account, amount=form.cleaned_data["amount"],
                     on=form.cleaned_data["paid_on"], actor=_actor(request),
@@ -694,6 +695,7 @@ def approval_new(request):
             require(request.user, "request_approval", account.project)
             data = form.cleaned_data
             try:
+                require_visible_bill(request.user, data["bill"].strip())
                 created = request_approval(
                     kind=data["kind"], account=account, amount=data["amount"],
                     reason=data["reason"], on=data["on"], actor=_actor(request),

@@ -25,6 +25,15 @@ def money(value) -> str:
 
 
 @register.filter
+def phone(value, full=False) -> str:
+    """A client's phone number: in full when `full` (the viewer's role needs it on the
+    project, wuye.web.pii), else masked ('138****5678'); masked when not told."""
+    from wuye.web.pii import mask_phone
+
+    return (value if full else mask_phone(value)) or ""
+
+
+@register.filter
 def cdate(value) -> str:
     """A date as 2026年11月27日 in Chinese, 2026-11-27 in English."""
     if not value:
