@@ -45,6 +45,7 @@ class AuditEvent(models.Model):
         BASELINE = "baseline", "既有帳目"
         GRANT = "grant", "授予"
         REVOKE = "revoke", "撤銷"
+        EXPORT = "export", "匯出"
 
     at = models.DateTimeField(db_index=True)
     actor = models.CharField(max_length=150)

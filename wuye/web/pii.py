@@ -133,6 +133,7 @@ def record_export(*, actor: str, report: str, filters: dict, rows: int | None = 
     when (the event's time), which report, with which filters, how many rows, and
     whether it holds personal data (names; 《個人信息保護法》 art. 55 records)."""
     from wuye import replica
+    from wuye.audit.models import AuditEvent
     from wuye.audit.services import record
 
     # on the primary, also inside `reports_replica()` (the CLI's export): the event's
@@ -140,7 +141,7 @@ def record_export(*, actor: str, report: str, filters: dict, rows: int | None = 
     token = replica._reading_reports.set(False)
     try:
         record(
-            action="export",
+            action=AuditEvent.Action.EXPORT,
             table=f"report:{report}",
             object_id=str(filters.get("project") or "all"),
             after={
