@@ -274,6 +274,10 @@ def issue_bills_for_project(
     new bills (P1). A dry run lists the first `sample_size` bills and, with
     `fee_item_totals`, the totals per fee item."""
     with transaction.atomic(), connection.cursor() as cursor:
+        if not dry_run:  # payments of the project wait (issue 8, wuye/dunning/locks.py)
+            from wuye.dunning.locks import lock_runs
+
+            lock_runs([project.pk])
         existing = Bill.objects.filter(
             project=project, period_start=period.start, status=Bill.Status.ISSUED
         ).count()

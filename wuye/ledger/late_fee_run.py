@@ -115,6 +115,10 @@ def run_late_fees(
     cap_ratio = policy("late_fee_cap_ratio", project_id=project.pk)
     now = timezone.now()
     with transaction.atomic():
+        if not dry_run:  # payments of the project wait (issue 8, wuye/dunning/locks.py)
+            from wuye.dunning.locks import lock_runs
+
+            lock_runs([project.pk])
         line_ids = _candidate_lines(project, as_of)
         touched_accounts: set[int] = set()
         fields = ["account", "kind", "component", "bill", "bill_line", "fee_item", "amount",

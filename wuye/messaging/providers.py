@@ -18,6 +18,9 @@ import http.client
 import json
 import os
 import smtplib
+import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -83,6 +86,13 @@ class HttpGatewayProvider:
         self.secret = os.environ.get("WUYE_SMS_SECRET", "") if secret is None else secret
         self.timeout = float(timeout if timeout is not None else config("WUYE_SMS_TIMEOUT", "10"))
         self.sender = sender if sender is not None else config("WUYE_SMS_SENDER", "")
+        # the socket timeout bounds each read; a gateway trickling its answer a byte at a
+        # time never trips it, so the whole exchange also has a deadline (issue 8)
+        self.deadline = DEADLINE_FACTOR * self.timeout
+        self._deadline = _Deadline(self.deadline)
+        self._opener = urllib.request.build_opener(
+            _DeadlineHTTPHandler(self._deadline), _DeadlineHTTPSHandler(self._deadline)
+        )
 
     def send(self, message: Message) -> SendResult:
         body = json.dumps(
@@ -105,10 +115,18 @@ class HttpGatewayProvider:
             digest = hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
             headers["X-Signature"] = f"sha256={digest}"
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        started = time.monotonic()
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                answer = response.read()
-                return SendResult(Outcome.SENT, provider_id=_provider_id(answer))
+            try:
+                with self._opener.open(request, timeout=self.timeout) as response:
+                    answer = response.read()
+            finally:
+                self._deadline.cancel()
+            if time.monotonic() - started >= self.deadline:  # cut off: the answer is partial
+                return SendResult(
+                    Outcome.UNKNOWN, error=f"no complete answer within {self.deadline:g} s"
+                )
+            return SendResult(Outcome.SENT, provider_id=_provider_id(answer))
         except urllib.error.HTTPError as error:  # the gateway answered with a status
             detail = f"HTTP {error.code}: {_text(error.read())}"
             if error.code in (408, 425, 429) or error.code >= 500:
@@ -122,6 +140,69 @@ class HttpGatewayProvider:
             return SendResult(
                 Outcome.UNKNOWN, error=f"no answer after sending: {type(error).__name__} {error}"
             )
+
+
+DEADLINE_FACTOR = 3  # the whole exchange with the gateway: at most 3 × its timeout
+
+
+class _Deadline:
+    """Shuts the socket down `seconds` after connecting unless the exchange ended first
+    (`cancel`): a blocked read then ends at once, and the outcome is unknown as for a read
+    timeout. One timer per thread (concurrent senders may share a provider)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._local = threading.local()
+
+    def connection(self, base: type[http.client.HTTPConnection]):
+        deadline = self
+
+        class Connection(base):
+            def connect(self):
+                super().connect()
+                deadline._start(self.sock)
+
+        return Connection
+
+    def _start(self, sock: socket.socket) -> None:
+        self.cancel()
+        timer = threading.Timer(self.seconds, _shut, args=(sock,))
+        timer.daemon = True
+        timer.start()
+        self._local.timer = timer
+
+    def cancel(self) -> None:
+        timer = getattr(self._local, "timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._local.timer = None
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self._connection = deadline.connection(http.client.HTTPConnection)
+
+    def http_open(self, req):
+        return self.do_open(self._connection, req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self._connection = deadline.connection(http.client.HTTPSConnection)
+
+    def https_open(self, req):
+        return self.do_open(
+            self._connection, req, context=self._context, check_hostname=self._check_hostname
+        )
 
 
 def _provider_id(answer: bytes) -> str:

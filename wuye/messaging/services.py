@@ -378,7 +378,15 @@ def send_pending(
         if isinstance(claimed, str):
             counts[claimed] += 1
             continue
-        result = (email if channel == Channel.EMAIL else sms).send(claimed)
+        try:
+            result = (email if channel == Channel.EMAIL else sms).send(claimed)
+        except Exception as error:
+            # a provider's own bug or an unforeseen error (issue 8): the message may have
+            # gone out, so it is parked for review like a timeout after sending, and the
+            # run goes on with the other messages
+            result = SendResult(
+                Outcome.UNKNOWN, error=f"the provider failed: {type(error).__name__} {error}"
+            )
         counts[_record(claimed.pk, result, now=now, actor=actor, policies=policies)] += 1
     return counts
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from wuye.billing import numbers
 from wuye.billing.models import Bill
 from wuye.bulk import db_value, insert_rows, reserve_ids
+from wuye.dunning.locks import hold_runs_off  # issue 8: payments vs runs
 from wuye.dunning.services import debts_changed  # F1
 from wuye.errors import NotFound, WuyeError
 from wuye.ledger import selectors as ledger_selectors
@@ -25,6 +26,8 @@ from wuye.properties.models import Account, Project
 
 
 def _lock(account: Account) -> Account:
+    # a run of the project in progress first (issue 8: no payment inside a run's decision)
+    hold_runs_off([account.project_id])
     return Account.objects.select_for_update().select_related("project").get(pk=account.pk)
 
 
@@ -174,6 +177,9 @@ def record_payments(specs: list[PaymentSpec], *, actor: str, chunk: int = 20000)
 
 def _record_chunk(specs: list[PaymentSpec], *, actor: str) -> int:
     account_ids = sorted({s.account_id for s in specs})
+    hold_runs_off(
+        Account.objects.filter(pk__in=account_ids).values_list("project_id", flat=True).distinct()
+    )
     accounts = dict(
         Account.objects.select_for_update()
         .filter(pk__in=account_ids)
