@@ -457,6 +457,10 @@ def _required(text: str | None, code: str, what: str, what_zh: str) -> str:
 
 
 def _lock_account(account_id: int) -> Account:
+    from wuye.dunning.locks import hold_runs_off
+
+    # a run of the project in progress first, as payments do (issue 8, wuye/dunning/locks.py)
+    hold_runs_off(Account.objects.filter(pk=account_id).values_list("project_id", flat=True))
     return (
         Account.objects.select_for_update(of=("self",))
         .select_related("project", "unit")

@@ -367,6 +367,9 @@ def void_bill(
         raise WuyeError("reason_required", "a void needs a reason", "作廢須註明原因")
     with transaction.atomic():
         bill = get_bill(number)
+        from wuye.dunning.locks import hold_runs_off
+
+        hold_runs_off([bill.project_id])  # a run of the project first (issue 8, as payments)
         Bill.objects.select_for_update().filter(pk=bill.pk).first()
         bill.refresh_from_db()
         if bill.status == Bill.Status.VOID:
