@@ -53,8 +53,9 @@ def test_reports_read_the_replica_and_everything_else_the_primary(tmp_path):
     with_replica = env | {"WUYE_REPORTS_DATABASE_URL": f"sqlite:///{replica}"}
     statement = _wuye(with_replica, "accounts", "show", unit, "--as-of", ON)
     owed = statement["balance"]
+    # a write with the replica configured: it goes to the primary
     _wuye(with_replica, "payments", "record", "--unit", unit, "--amount", owed, "--on", ON,
-          "--method", "cash")  # fmt: skip  (a write with the replica configured)
+          "--method", "cash")  # fmt: skip
 
     from_primary = _arrears(env, tmp_path / "primary.csv")
     from_replica = _arrears(with_replica, tmp_path / "replica.csv")
