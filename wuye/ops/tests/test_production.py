@@ -27,7 +27,12 @@ print(json.dumps({n: getattr(s, n) for n in names}))
 @pytest.fixture
 def production(tmp_path) -> dict:
     """The environment of a production server (a SQLite file of its own)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WUYE_", "DATABASE_URL"))}
+    # not the test run's own settings, nor the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("WUYE_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
     return {
         **env,
         "DJANGO_SETTINGS_MODULE": "wuye.settings",
