@@ -343,6 +343,12 @@ def make_demo_data(
         result.history = play_history(
             start=history_from, until=history_until, seed=seed, actor=actor, fast=fast
         )
+        # fresh statistics for what follows (the summary's arrears query, the first runs):
+        # without them PostgreSQL planned that query for 28 bills instead of 160,000 and
+        # was still running after 24 minutes at 40,000 units (wuye.web.demo.analyse)
+        from wuye.web.demo import analyse
+
+        analyse()
     return result
 
 
