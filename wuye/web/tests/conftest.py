@@ -18,28 +18,13 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(os.environ.get("WUYE_SCREENSHOTS", Path.cwd() / "screenshots"))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _seed_snapshot(request, django_db_setup, django_db_blocker):
-    """The rows the migrations seed (fee items, policies, dunning policies), taken when
-    this folder's first test starts: a transactional test elsewhere flushes them."""
-    from django.db import connections
-
-    with django_db_blocker.unblock():
-        return connections["default"].creation.serialize_db_to_string()
-
-
 @pytest.fixture
 def seeded_live_db(transactional_db, _seed_snapshot):
     """A transactional database (the live server's thread sees the test's rows, also on
-    PostgreSQL) holding the seeded configuration."""
-    from django.core.management import call_command
-    from django.db import connections
+    PostgreSQL) holding the seeded configuration (conftest.py at the root)."""
+    from conftest import reseed
 
-    from wuye.billing.models import FeeItem
-
-    if not FeeItem.objects.exists():  # flushed: empty it (groups, permissions too), reload
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-        connections["default"].creation.deserialize_db_from_string(_seed_snapshot)
+    reseed(_seed_snapshot)
 
 
 @pytest.fixture(scope="session")
