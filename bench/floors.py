@@ -24,18 +24,21 @@ import time
 from bench.common import ON, PDF_NOTICES, TRIGGER_WRITTEN, django_setup, emit
 
 
-def _source_rows(source: str, written: dict) -> dict[str, tuple[list[str], list[tuple]]]:
-    """table → (columns, rows) of the rows the service wrote (untimed)."""
-    found = {}
+def _connect(source: str):
+    """A plain DB-API connection to the operation's copy and its parameter mark."""
     if source.startswith("postgres"):
         import psycopg
 
-        connection = psycopg.connect(source)
-    else:
-        connection = sqlite3.connect(source)
+        return psycopg.connect(source), "%s"
+    return sqlite3.connect(source), "?"
+
+
+def _source_rows(source: str, written: dict) -> dict[str, tuple[list[str], list[tuple]]]:
+    """table → (columns, rows) of the rows the service wrote (untimed)."""
+    found = {}
+    connection, mark = _connect(source)
     try:
         cursor = connection.cursor()
-        mark = "%s" if source.startswith("postgres") else "?"
         for table, (low, high) in written.items():
             cursor.execute(
                 f"SELECT * FROM {table} WHERE id > {mark} AND id <= {mark} ORDER BY id",
@@ -60,15 +63,9 @@ def _updated_rows(source: str, written: dict) -> list[tuple[str, list[str], list
     the same updates, so its rows satisfy the same constraints (one live notice per level,
     one open episode per payer)."""
     found = []
-    if source.startswith("postgres"):
-        import psycopg
-
-        connection = psycopg.connect(source)
-    else:
-        connection = sqlite3.connect(source)
+    connection, mark = _connect(source)
     try:
         cursor = connection.cursor()
-        mark = "%s" if source.startswith("postgres") else "?"
         for table, columns, day in UPDATED:
             if table not in written:
                 continue

@@ -21,22 +21,14 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, OperationalError, close_old_connections, transaction
 from django.utils import timezone
 
-from wuye.errors import NotFound, WuyeError
+from wuye.dunning.services import _projects
+from wuye.errors import WuyeError
 from wuye.policies.selectors import policy
 from wuye.properties.models import Project
 from wuye.scheduler.models import ScheduledRun, WorkerBeat
 from wuye.scheduler.tasks import SCHEDULER, bill_run_project, dunning_run_project
 
 log = logging.getLogger("wuye.scheduler")
-
-
-def _projects(project_code: str | None) -> list[Project]:
-    projects = Project.objects.order_by("code")
-    if project_code:
-        projects = projects.filter(code=project_code)
-        if not projects.exists():
-            raise NotFound("project", project_code)
-    return list(projects)
 
 
 def enqueue_bill_runs(

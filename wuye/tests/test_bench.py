@@ -14,16 +14,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from bench.common import OPERATIONS as BENCH_OPERATIONS
+
 ROOT = Path(__file__).resolve().parents[2]
-OPERATIONS = {
-    "bill_run",
-    "dunning_run",
-    "aging_report",
-    "arrears_list",
-    "account_page",
-    "worklist_page",
-    "notices_pdf",
-}
+OPERATIONS = set(BENCH_OPERATIONS)
 
 
 @pytest.mark.skipif(
