@@ -18,6 +18,7 @@ from django.db.models import (
     CharField,
     DateField,
     DecimalField,
+    Exists,
     F,
     Min,
     OuterRef,
@@ -37,7 +38,7 @@ from wuye.ledger.selectors import _SUM
 from wuye.ledger.statements import PAID_KINDS, bucket_for, bucket_labels
 from wuye.money import HALF_FEN, ZERO, money
 from wuye.policies.selectors import policy
-from wuye.properties.models import Account, Project
+from wuye.properties.models import Account, Project, Unit
 from wuye.properties.selectors import accounts_where
 from wuye.reports.bonus import bonus_for, parse_tiers
 from wuye.reports.models import Assignment
@@ -193,14 +194,17 @@ def arrears_list(
     (code) and `segment` (of the contract in force) narrow it (the dashboards)."""
     accounts = accounts_where(building=building, segment=segment, on=as_of)
     # the items of the overdue bills' lines: the same items as their ledger entries (a
-    # charge is booked on issue, before the due date), from a table half the size
+    # charge is booked on issue, before the due date); EXISTS per fee item stops at the
+    # first such line instead of reading every overdue line of the project
     lines = BillLine.objects.filter(
-        bill__account__project=project, bill__status=Bill.Status.ISSUED, bill__due_date__lt=as_of
+        fee_item_id=OuterRef("pk"),
+        bill__account__project=project,
+        bill__status=Bill.Status.ISSUED,
+        bill__due_date__lt=as_of,
     )
     if accounts is not None:
         lines = lines.filter(bill__account_id__in=accounts)
-    item_ids = set(lines.values_list("fee_item_id", flat=True).distinct())
-    fee_items = list(FeeItem.objects.filter(id__in=item_ids))  # Meta.ordering: sort_order
+    fee_items = list(FeeItem.objects.filter(Exists(lines)))  # Meta.ordering: sort_order
     return ArrearsList(
         project=project,
         as_of=as_of,
@@ -272,8 +276,14 @@ def aging(
 def _arrears_rows(
     project: Project, as_of: dt.date, chunk: int, accounts=None
 ) -> Iterator[ArrearsRow]:
-    # summed per account first, then only the accounts in arrears sorted by unit (sorting
-    # every overdue entry by unit code before grouping spills to disk at scale)
+    """One streamed query: the open overdue debts per (account, bill, item, component)
+    of the accounts in arrears (their overdue entries summed above half a fen), ordered
+    by unit; the per-account columns are read per chunk of accounts. The accounts in
+    arrears are found first (one hash per account), so only their entries are grouped
+    per debt and only the open debts are sorted, read from a server-side cursor."""
+    from django.db import connections
+
+    bounds = policy("aging_buckets", project_id=project.pk)
     in_arrears = (
         _overdue_entries(project, as_of, accounts)
         .values("account_id")
@@ -281,17 +291,52 @@ def _arrears_rows(
         .filter(open__gt=HALF_FEN)
         .values("account_id")
     )
-    ids = list(
-        Account.objects.filter(pk__in=in_arrears)
-        .order_by("unit__code", "pk")
-        .values_list("pk", flat=True)
+    debts = (
+        _overdue_entries(project, as_of, accounts)
+        .filter(account_id__in=in_arrears)
+        .values("account_id", "bill_id", "fee_item_id", "component")
+        .annotate(open=_SUM)
+        .filter(open__gt=HALF_FEN)
+        .order_by()
     )
-    bounds = policy("aging_buckets", project_id=project.pk)
-    for start in range(0, len(ids), chunk):
-        yield from _arrears_chunk(project, as_of, ids[start : start + chunk], bounds)
+    connection = connections[debts.db]  # the reports replica when configured
+    inner, params = debts.query.sql_with_params()
+    cents = Dialect(connection.vendor).cents("d.open")  # exact sums (SQLite sums REALs)
+    sql = (
+        "SELECT d.account_id, d.bill_id, d.fee_item_id, d.component, b.due_date,"
+        f" b.period_start, b.period_end, {cents} FROM ({inner}) d"
+        f" JOIN {Bill._meta.db_table} b ON b.id = d.bill_id"
+        f" JOIN {Account._meta.db_table} a ON a.id = d.account_id"
+        f" JOIN {Unit._meta.db_table} u ON u.id = a.unit_id ORDER BY u.code, a.id"
+    )
+    convert = connection.ops.convert_datefield_value if connection.vendor == "sqlite" else None
+    batch: list[tuple] = []
+    ids: list[int] = []
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk):
+            for row in rows:
+                if row[0] != (ids[-1] if ids else None):
+                    if len(ids) == chunk:
+                        yield from _arrears_chunk(project, as_of, ids, batch, bounds)
+                        ids, batch = [], []
+                    ids.append(row[0])
+                if convert is not None:
+                    row = (
+                        *row[:4],
+                        *(convert(v, None, connection) for v in row[4:7]),
+                        row[7],
+                    )
+                batch.append(row)
+    if ids:
+        yield from _arrears_chunk(project, as_of, ids, batch, bounds)
 
 
-def _arrears_chunk(project, as_of, ids: list[int], bounds: list[int]) -> list[ArrearsRow]:
+def _arrears_chunk(
+    project, as_of, ids: list[int], debts: list[tuple], bounds: list[int]
+) -> list[ArrearsRow]:
+    """The rows of `ids` (in order) from their open debts (account, bill, item, component,
+    due, period start, period end, cents) and their per-account columns."""
     from wuye.collection.models import Promise, Reason
     from wuye.collection.selectors import latest_reasons
 
@@ -352,37 +397,21 @@ def _arrears_chunk(project, as_of, ids: list[int], bounds: list[int]) -> list[Ar
             promise_amount=money(a["promise_amount"]) if a["promise_amount"] is not None else None,
             stage=a["stage"] or "",
         )
-    debts = (
-        _overdue_entries(project, as_of)
-        .filter(account_id__in=ids)
-        .values(
-            "account_id",
-            "bill_id",
-            "fee_item_id",
-            "component",
-            "bill__due_date",
-            "bill__period_start",
-            "bill__period_end",
-        )
-        .annotate(open=_SUM)
-        .filter(open__gt=HALF_FEN)
-        .order_by()
-    )
     months_seen: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for d in debts:
-        row = rows[d["account_id"]]
-        amount = money(d["open"])
+    for account_id, bill_id, fee_item_id, component, due, starts, ends, cents in debts:
+        row = rows[account_id]
+        amount = Decimal(cents).scaleb(-2)  # exact: 1250 → 12.50
         row.total += amount
-        if row.oldest_due is None or d["bill__due_date"] < row.oldest_due:
-            row.oldest_due = d["bill__due_date"]
-        if d["component"] == Entry.Component.LATE_FEE:
+        if row.oldest_due is None or due < row.oldest_due:
+            row.oldest_due = due
+        if component == Entry.Component.LATE_FEE:
             row.late_fee += amount
             continue
-        item = row.by_item.setdefault(d["fee_item_id"], ItemArrears())
+        item = row.by_item.setdefault(fee_item_id, ItemArrears())
         item.amount += amount
-        if d["bill_id"] not in months_seen[(row.account_id, d["fee_item_id"])]:
-            months_seen[(row.account_id, d["fee_item_id"])].add(d["bill_id"])
-            item.months += _months(d["bill__period_start"], d["bill__period_end"])
+        if bill_id not in months_seen[(account_id, fee_item_id)]:
+            months_seen[(account_id, fee_item_id)].add(bill_id)
+            item.months += _months(starts, ends)
     for account_id, (reason, _) in latest_reasons(ids, as_of).items():
         rows[account_id].reason = reason
         rows[account_id].reason_label = Reason(reason).label

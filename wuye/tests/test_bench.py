@@ -44,6 +44,10 @@ def test_bench_measures_every_operation_against_its_floor(tmp_path):
     writes = {r["operation"]: r for r in result["operations"]}
     for name in ("bill_run", "dunning_run"):  # the floor writes exactly the same rows
         assert writes[name]["floor_rows"] == writes[name]["rows"]
+    # the arrears list's floor reads the same accounts' open debts, per debt
+    arrears = writes["arrears_list"]
+    assert arrears["floor_rows"] == arrears["rows"]
+    assert arrears["floor_details"]["debts"] >= arrears["rows"]
     assert "bill_run" in done.stdout and "ratio" in done.stdout  # the printed table
     assert not list(tmp_path.glob("bench-60*.sqlite3"))  # --drop removed the data set
 
