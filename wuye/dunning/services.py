@@ -39,6 +39,7 @@ from wuye.ledger.late_fee_run import run_late_fees
 from wuye.ledger.models import Entry
 from wuye.money import ZERO, money
 from wuye.properties.models import Account, Project
+from wuye.sql import InIds
 from wuye.workdays.services import next_working_day
 
 
@@ -183,7 +184,7 @@ def _last_payments(payers: list[tuple[int, int]]) -> dict[tuple[int, int], dt.da
     for start in range(0, len(customers), 5000):
         for project_id, customer_id, last in (
             Entry.objects.filter(
-                account__customer_id__in=customers[start : start + 5000],
+                InIds("account__customer_id", customers[start : start + 5000]),
                 kind=Entry.Kind.PAYMENT,
             )
             .values("account__project_id", "account__customer_id")

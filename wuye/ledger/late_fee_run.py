@@ -25,6 +25,7 @@ from wuye.ledger.models import Entry
 from wuye.money import ZERO, money
 from wuye.policies.selectors import policy
 from wuye.properties.models import Project
+from wuye.sql import InIds
 
 CHUNK = 5000
 
@@ -83,7 +84,7 @@ def _lines(ids: list[int], project: Project) -> list[tuple]:
     rate per day), read as values. A bill's own contract; for an opening balance (no
     contract) the account's latest contract (L1, X3)."""
     rows = list(
-        BillLine.objects.filter(pk__in=ids).values_list(
+        BillLine.objects.filter(InIds("pk", ids)).values_list(
             "pk", "bill_id", "bill__account_id", "fee_item_id", "amount", "bill__due_date",
             "bill__contract_id", "bill__contract__late_fee_clause",
             "bill__contract__late_fee_rate",
@@ -128,7 +129,9 @@ def run_late_fees(
             ids = line_ids[offset : offset + CHUNK]
             changes: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
             for line_id, day, amount in Entry.objects.filter(
-                bill_line_id__in=ids, component=Entry.Component.PRINCIPAL, value_date__lte=as_of
+                InIds("bill_line_id", ids),
+                component=Entry.Component.PRINCIPAL,
+                value_date__lte=as_of,
             ).values_list("bill_line_id", "value_date", "amount"):
                 changes[line_id].append((day, money(amount)))
             # only late-fee entries count as posted: a waiver (M1, S3) is a separate entry
@@ -136,7 +139,7 @@ def run_late_fees(
             posted, waived = {}, {}
             for line_id, fee_total, waived_total in (
                 Entry.objects.filter(
-                    bill_line_id__in=ids, kind__in=[Entry.Kind.LATE_FEE, Entry.Kind.WAIVER]
+                    InIds("bill_line_id", ids), kind__in=[Entry.Kind.LATE_FEE, Entry.Kind.WAIVER]
                 )
                 .values("bill_line_id")
                 .annotate(fee=_sum_of(Entry.Kind.LATE_FEE), waived=_sum_of(Entry.Kind.WAIVER))

@@ -14,6 +14,7 @@ from wuye.ledger import selectors
 from wuye.ledger.allocation import allocate
 from wuye.ledger.models import Entry
 from wuye.money import ZERO, money
+from wuye.sql import InIds
 
 
 def late_fee_first_by_account(account_ids: Iterable[int]) -> dict[int, bool]:
@@ -128,7 +129,7 @@ def release_overallocated(
     """Where a debt holds more payment than it owes, move the excess back to the account's
     credit: a voided bill once its charges are reversed (D1, pass `bill_id`), a late fee
     corrected down after it was paid (L1)."""
-    rows = Entry.objects.filter(account_id__in=list(account_ids), bill_line__isnull=False)
+    rows = Entry.objects.filter(InIds("account_id", account_ids), bill_line__isnull=False)
     if bill_id is not None:
         rows = rows.filter(bill_id=bill_id)
     rows = (
