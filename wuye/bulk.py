@@ -48,8 +48,9 @@ def db_value(value):
 def insert_rows(model, fields: list[str], rows: Iterable[tuple]) -> None:
     """Insert tuples of values for `fields` (model field names) into `model`'s table."""
     meta = model._meta
-    columns = ", ".join(meta.get_field(f).column for f in fields)
-    table = meta.db_table
+    quote = connection.ops.quote_name  # a column may be a reserved word (`on`)
+    columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
+    table = quote(meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -82,12 +83,9 @@ def held_bills(as_of: dt.date) -> set[int]:
     return held
 
 
-def arrears_by_account(
-    *, as_of: dt.date, project_ids: list[int], account_ids=None, customer_ids=None,
-    held: set[int] | None = None,
-) -> dict[int, Arrears]:  # fmt: skip
-    """E1/E2: principal of bills due before `as_of` and still open on it, per account
-    (`account_ids` / `customer_ids`: a list or a subquery)."""
+def _arrears_rows(as_of: dt.date, project_ids, account_ids=None, customer_ids=None):
+    """(account, project, customer, bill, due date, open principal) of each open bill
+    due before `as_of`, one grouped query."""
     rows = Entry.objects.filter(
         account__project_id__in=project_ids,
         component=Entry.Component.PRINCIPAL,
@@ -101,29 +99,64 @@ def arrears_by_account(
         rows = rows.filter(account__customer_id__in=customer_ids)
     fields = ["account_id", "account__project_id", "account__customer_id", "bill_id",
               "bill__due_date"]  # fmt: skip
-    rows = (
+    return (
         rows.values(*fields)
         .annotate(open=_SUM)
         .filter(open__gt=HALF_FEN)
         .order_by()
         .values_list(*fields, "open")
     )
+
+
+def _fold(result: dict[int, Arrears], row: tuple, held: set[int]) -> None:
+    account_id, project_id, customer_id, bill_id, due, amount = row
+    item = result.get(account_id)
+    if item is None:
+        item = result[account_id] = Arrears(account_id, project_id, customer_id)
+    item.any_overdue = True
+    if bill_id in held:
+        return
+    item.arrears += money(amount)
+    item.bills.add(bill_id)
+    if item.oldest_due is None or due < item.oldest_due:
+        item.oldest_due = due
+
+
+def arrears_by_account(
+    *, as_of: dt.date, project_ids: list[int], account_ids=None, customer_ids=None,
+    held: set[int] | None = None,
+) -> dict[int, Arrears]:  # fmt: skip
+    """E1/E2: principal of bills due before `as_of` and still open on it, per account
+    (`account_ids` / `customer_ids`: a list or a subquery)."""
+    rows = _arrears_rows(as_of, project_ids, account_ids, customer_ids)
     held = held_bills(as_of) if held is None else held
     result: dict[int, Arrears] = {}
-    for account_id, project_id, customer_id, bill_id, due, amount in rows.iterator(
-        chunk_size=10000
-    ):
-        item = result.get(account_id)
-        if item is None:
-            item = result[account_id] = Arrears(account_id, project_id, customer_id)
-        item.any_overdue = True
-        if bill_id in held:
-            continue
-        item.arrears += money(amount)
-        item.bills.add(bill_id)
-        if item.oldest_due is None or due < item.oldest_due:
-            item.oldest_due = due
+    for row in rows.iterator(chunk_size=10000):
+        _fold(result, row, held)
     return result
+
+
+def arrears_in_chunks(
+    *, as_of: dt.date, project_ids: list[int], customer_ids=None, held: set[int],
+    chunk: int = 5000,
+) -> Iterator[dict[int, Arrears]]:  # fmt: skip
+    """`arrears_by_account` streamed in customer order: one dict per `chunk` customers
+    (a payer, a customer in a project, is never split), so a run over a million units
+    holds one chunk of accounts at a time."""
+    rows = _arrears_rows(as_of, project_ids, customer_ids=customer_ids).order_by(
+        "account__customer_id", "account_id"
+    )
+    result: dict[int, Arrears] = {}
+    customers, last = 0, None
+    for row in rows.iterator(chunk_size=10000):
+        if row[2] != last:
+            if customers == chunk:
+                yield result
+                result, customers = {}, 0
+            customers, last = customers + 1, row[2]
+        _fold(result, row, held)
+    if result:
+        yield result
 
 
 def contract_terms(account_ids: list[int], as_of: dt.date) -> dict[int, tuple[str, str]]:

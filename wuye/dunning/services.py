@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -99,14 +100,16 @@ def _refuse_earlier(projects: list[Project], as_of: dt.date, *, lock: bool) -> N
             )
 
 
+ISSUE_CHUNK = 5000  # candidates per slice of proposal lines and notices
+ARREARS_CHUNK = 5000  # customers per chunk of the accounts in arrears
+
+
 def _candidates(projects: list[Project], as_of: dt.date, customer_ids=None) -> list[Candidate]:
-    """Per payer in arrears in a project: the step E2 allows today (pure decision)."""
+    """Per payer in arrears in a project: the step E2 allows today (pure decision). The
+    accounts in arrears are read in chunks of customers (`sel.arrears_in_chunks`), so
+    only the candidates are held for the whole run, in the order of each payer's first
+    account (as one pass over every account gave them)."""
     project_ids = [p.pk for p in projects]
-    per_account = sel.arrears_by_account(
-        as_of=as_of, project_ids=project_ids, customer_ids=customer_ids
-    )
-    ids = [a.account_id for a in per_account.values() if a.oldest_due is not None]
-    terms = sel.contract_terms(ids, as_of)
     policies = sel.policies_by_code()
     paused = sel.active_exclusions(as_of).filter(project_id__in=project_ids)
     by_scope: dict[str, dict] = {scope: {} for scope in Exclusion.Scope.values}
@@ -114,6 +117,22 @@ def _candidates(projects: list[Project], as_of: dt.date, customer_ids=None) -> l
         key = {"project": e.project_id, "segment": (e.project_id, e.segment),
                "account": e.account_id, "bill": e.bill_id}[e.scope]  # fmt: skip
         by_scope[e.scope].setdefault(key, e.reason)
+    needs_payments = any(s.without_result for p in policies.values() for s in p.steps.all())
+    held = sel.held_bills(as_of)
+    result: list[Candidate] = []
+    first: dict[tuple[int, int], int] = {}  # payer: its first account, the run's order
+    for per_account in sel.arrears_in_chunks(
+        as_of=as_of, project_ids=project_ids, customer_ids=customer_ids, held=held,
+        chunk=ARREARS_CHUNK,
+    ):
+        result += _decide_chunk(per_account, as_of, policies, by_scope, needs_payments, first)
+    result.sort(key=lambda c: first[c.payer])  # stable: a payer's tracks keep their order
+    return result
+
+
+def _decide_chunk(per_account, as_of, policies, by_scope, needs_payments, first):
+    ids = [a.account_id for a in per_account.values() if a.oldest_due is not None]
+    terms = sel.contract_terms(ids, as_of)
     paused_reasons: dict[int, str] = {}
     for a in per_account.values():
         reason = (
@@ -129,7 +148,6 @@ def _candidates(projects: list[Project], as_of: dt.date, customer_ids=None) -> l
     })  # fmt: skip
     payers = [p for p, item in everything.items() if item.oldest_due is not None]
     sent = sel.live_notices(payers)
-    needs_payments = any(s.without_result for p in policies.values() for s in p.steps.all())
     last_paid = _last_payments(payers) if needs_payments else {}
 
     def decide(item: sel.Arrears) -> list[tuple[DunningStep, str]]:
@@ -163,6 +181,7 @@ def _candidates(projects: list[Project], as_of: dt.date, customer_ids=None) -> l
         chosen = decide(item)
         if not chosen:
             continue
+        first[payer] = min(item.accounts)
         reasons = [paused_reasons[a] for a in sorted(item.accounts) if a in paused_reasons]
         free = unpaused.get(payer)
         if reasons and (free is None or free.oldest_due is None):
@@ -217,25 +236,26 @@ def propose_run(
         candidates = _candidates(projects, as_of)
         if decided is not None:
             decided += candidates
-        insert_objects(
-            ProposalLine,
-            [
-                ProposalLine(
-                    run=run,
-                    project_id=c.project_id,
-                    customer_id=c.customer_id,
-                    account_id=c.account_id,
-                    step=c.step,
-                    arrears=c.arrears.arrears,
-                    oldest_due=c.arrears.oldest_due,
-                    days_overdue=ladder.days_overdue(c.arrears.oldest_due, as_of),
-                    excluded=bool(c.excluded_reason),
-                    exclude_reason=f"paused: {c.excluded_reason}" if c.excluded_reason else "",
-                    excluded_by="system" if c.excluded_reason else "",
-                )
-                for c in candidates
-            ],
-        )
+        for start in range(0, len(candidates), ISSUE_CHUNK):
+            insert_objects(
+                ProposalLine,
+                [
+                    ProposalLine(
+                        run=run,
+                        project_id=c.project_id,
+                        customer_id=c.customer_id,
+                        account_id=c.account_id,
+                        step=c.step,
+                        arrears=c.arrears.arrears,
+                        oldest_due=c.arrears.oldest_due,
+                        days_overdue=ladder.days_overdue(c.arrears.oldest_due, as_of),
+                        excluded=bool(c.excluded_reason),
+                        exclude_reason=f"paused: {c.excluded_reason}" if c.excluded_reason else "",
+                        excluded_by="system" if c.excluded_reason else "",
+                    )
+                    for c in candidates[start : start + ISSUE_CHUNK]
+                ],
+            )
     return run
 
 
@@ -299,31 +319,14 @@ def execute_run(
             )
         projects = [run.project] if run.project_id else list(Project.objects.order_by("code"))
         _refuse_earlier(projects, run.as_of, lock=True)
-        if decided is None:
+        if decided is not None:
+            # proposed in this transaction from these very candidates: every line not
+            # excluded (a paused payer's lines are) is issued as proposed
+            issue = [c for c in decided if not c.excluded_reason]
+            run.lines.filter(excluded=False).update(outcome="issued")
+        else:
             _prepare(projects, run.as_of, actor)
-        lines = list(run.lines.filter(excluded=False).select_related("step"))
-        by_payer = {(line.project_id, line.customer_id, line.step.track): line for line in lines}
-        fresh = decided
-        if fresh is None:
-            fresh = _candidates(
-                projects, run.as_of, run.lines.filter(excluded=False).values("customer_id")
-            )
-        issue = []
-        for candidate in fresh:
-            line = by_payer.get((*candidate.payer, candidate.step.track))
-            if line is None:
-                continue  # the payer's line in this project was excluded or not proposed
-            if candidate.excluded_reason:
-                line.outcome = f"paused: {candidate.excluded_reason}"
-            elif candidate.step.pk != line.step_id:
-                line.outcome = f"changed since proposal: {candidate.reason}"
-            else:
-                issue.append(candidate)
-                line.outcome = "issued"
-        for line in lines:
-            if not line.outcome:
-                line.outcome = "nothing due any more"
-        ProposalLine.objects.bulk_update(lines, ["outcome"], batch_size=2000)
+            issue = _recheck(run, projects)
         created = _issue(issue, on=run.as_of, run=run, actor=actor)
         _enqueue_messages(run, actor=actor)
         closed = close_finished_episodes(project_ids=[p.pk for p in projects], on=run.as_of)
@@ -336,6 +339,32 @@ def execute_run(
         run.save(update_fields=["status", "executed_by", "executed_at", "notices_created",
                                 "episodes_closed"])  # fmt: skip
     return run
+
+
+def _recheck(run: DunningRun, projects: list[Project]) -> list[Candidate]:
+    """E2 at execution of a proposal staff reviewed: each line not excluded is decided
+    again; what still holds is issued, the rest gets its outcome (paused, changed,
+    nothing due any more)."""
+    lines = list(run.lines.filter(excluded=False).select_related("step"))
+    by_payer = {(line.project_id, line.customer_id, line.step.track): line for line in lines}
+    fresh = _candidates(projects, run.as_of, run.lines.filter(excluded=False).values("customer_id"))
+    issue = []
+    for candidate in fresh:
+        line = by_payer.get((*candidate.payer, candidate.step.track))
+        if line is None:
+            continue  # the payer's line in this project was excluded or not proposed
+        if candidate.excluded_reason:
+            line.outcome = f"paused: {candidate.excluded_reason}"
+        elif candidate.step.pk != line.step_id:
+            line.outcome = f"changed since proposal: {candidate.reason}"
+        else:
+            issue.append(candidate)
+            line.outcome = "issued"
+    for line in lines:
+        if not line.outcome:
+            line.outcome = "nothing due any more"
+    ProposalLine.objects.bulk_update(lines, ["outcome"], batch_size=2000)
+    return issue
 
 
 def run_dunning(
@@ -375,11 +404,26 @@ def _pay_by(project: Project, on: dt.date, days: int) -> dt.date:
 
 
 def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, actor: str) -> int:
-    """Write the notices (numbered per project and year) with the amounts they state: one
-    per payer, listing each of its units' overdue items."""
-    if not candidates:
-        return 0
-    payers = [c.payer for c in candidates]
+    """Write the notices (numbered per project and year, in account order) with the
+    amounts they state: one per payer, listing each of its units' overdue items. In
+    slices of `ISSUE_CHUNK` candidates per project, numbered on from slice to slice."""
+    by_project: dict[int, list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        by_project[c.project_id].append(c)
+    projects = {p.pk: p for p in Project.objects.filter(pk__in=by_project)}
+    now = timezone.now()
+    pay_by: dict[tuple[int, int], dt.date] = {}  # (project, days): one calendar look-up
+    created = 0
+    for project_id, group in sorted(by_project.items()):
+        group.sort(key=lambda c: c.account_id)  # stable: a payer's tracks keep their order
+        for start in range(0, len(group), ISSUE_CHUNK):
+            created += _issue_slice(group[start : start + ISSUE_CHUNK], projects[project_id],
+                                    on=on, run=run, actor=actor, now=now, pay_by=pay_by)  # fmt: skip
+    return created
+
+
+def _issue_slice(group, project, *, on, run, actor, now, pay_by) -> int:
+    payers = [c.payer for c in group]
     open_episodes = _open_episodes(payers)
     Episode.objects.bulk_create(
         [
@@ -390,7 +434,7 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
                 opened_on=on,
                 oldest_due=c.arrears.oldest_due,
             )
-            for c in {c.payer: c for c in candidates}.values()  # one per payer, for all tracks
+            for c in {c.payer: c for c in group}.values()  # one per payer, for all tracks
             if c.payer not in open_episodes
         ],
         batch_size=2000,
@@ -399,58 +443,49 @@ def _issue(candidates: list[Candidate], *, on: dt.date, run: DunningRun | None, 
     done = _occurrences(list(open_episodes.values()))
     items_by_bill: dict[int, dict] = defaultdict(dict)
     for key, amounts in sel.notice_items(
-        set().union(*(c.arrears.bills for c in candidates)), on
+        set().union(*(c.arrears.bills for c in group)), on
     ).items():
         items_by_bill[key[0]][key] = amounts
-    projects = {p.pk: p for p in Project.objects.filter(pk__in={c.project_id for c in candidates})}
-    by_project: dict[int, list[Candidate]] = defaultdict(list)
-    for c in candidates:
-        by_project[c.project_id].append(c)
-    now = timezone.now()
-    created = 0
-    pay_by: dict[tuple[int, int], dt.date] = {}  # (project, days): one calendar look-up
-    for project_id, group in sorted(by_project.items()):
-        project = projects[project_id]
-        base = numbers.reserve(f"notice:{project.code}:{on.year}", len(group))
-        ids = iter(reserve_ids(Notice, len(group)))
-        notices, line_sets = [], []
-        for offset, c in enumerate(sorted(group, key=lambda c: c.account_id), start=1):
-            lines = {k: v for bill in c.arrears.bills for k, v in items_by_bill[bill].items()}
-            principal = money(sum((v[0] for v in lines.values()), ZERO))
-            late_fee = money(sum((v[1] for v in lines.values()), ZERO))
-            is_task = c.step.action not in DELIVERED_ACTIONS
-            days = c.step.pay_within_days
-            if not is_task and (project_id, days) not in pay_by:
-                pay_by[(project_id, days)] = _pay_by(project, on, days)
-            notices.append(
-                Notice(
-                    pk=next(ids),
-                    number=numbers.format_number(project.code, f"N{on.year}", base + offset, 6),
-                    project=project,
-                    customer_id=c.customer_id,
-                    account_id=c.account_id,
-                    episode_id=open_episodes[c.payer],
-                    run=run,
-                    step=c.step,
-                    level=c.step.position,
-                    occurrence=done.get((open_episodes[c.payer], c.step.position), 0) + 1,
-                    action=c.step.action,
-                    issued_on=on,
-                    status=Notice.Status.OPEN if is_task else Notice.Status.ISSUED,
-                    principal=principal,
-                    late_fee=late_fee,
-                    total=principal + late_fee,
-                    pay_by=None if is_task else pay_by[(project_id, days)],
-                    settled_on=on if is_task else None,
-                    actor=actor,
-                    created_at=now,
-                )
+    project_id = project.pk
+    base = numbers.reserve(f"notice:{project.code}:{on.year}", len(group))
+    ids = iter(reserve_ids(Notice, len(group)))
+    notices, line_sets = [], []
+    for offset, c in enumerate(group, start=1):
+        lines = {k: v for bill in c.arrears.bills for k, v in items_by_bill[bill].items()}
+        principal = money(sum((v[0] for v in lines.values()), ZERO))
+        late_fee = money(sum((v[1] for v in lines.values()), ZERO))
+        is_task = c.step.action not in DELIVERED_ACTIONS
+        days = c.step.pay_within_days
+        if not is_task and (project_id, days) not in pay_by:
+            pay_by[(project_id, days)] = _pay_by(project, on, days)
+        notices.append(
+            Notice(
+                pk=next(ids),
+                number=numbers.format_number(project.code, f"N{on.year}", base + offset, 6),
+                project=project,
+                customer_id=c.customer_id,
+                account_id=c.account_id,
+                episode_id=open_episodes[c.payer],
+                run=run,
+                step=c.step,
+                level=c.step.position,
+                occurrence=done.get((open_episodes[c.payer], c.step.position), 0) + 1,
+                action=c.step.action,
+                issued_on=on,
+                status=Notice.Status.OPEN if is_task else Notice.Status.ISSUED,
+                principal=principal,
+                late_fee=late_fee,
+                total=principal + late_fee,
+                pay_by=None if is_task else pay_by[(project_id, days)],
+                settled_on=on if is_task else None,
+                actor=actor,
+                created_at=now,
             )
-            line_sets.append(lines)
-        insert_objects(Notice, notices)
-        _write_lines(notices, line_sets)
-        created += len(notices)
-    return created
+        )
+        line_sets.append(lines)
+    insert_objects(Notice, notices)
+    _write_lines(notices, line_sets)
+    return len(notices)
 
 
 def _occurrences(episode_ids: list[int]) -> dict[tuple[int, int], int]:
@@ -593,85 +628,139 @@ def debts_changed(paid_on: dict[int, dt.date], *, actor: str) -> None:
         close_finished_episodes(payers=payers, on=on)
 
 
+RECONCILE_CHUNK = 2000
+
+
 def reconcile_notices(
     *, on: dt.date, actor: str, project_ids: list[int] | None = None,
     payers: list[tuple[int, int]] | None = None,
 ) -> dict[str, list[str]]:  # fmt: skip
     """F1: a notice not yet delivered or posted whose items were meanwhile paid in full is
     cancelled with the reason; one whose amounts a part payment lowered is voided and
-    reissued at the same level with the new amounts (not a repeated level)."""
+    reissued at the same level with the new amounts (not a repeated level).
+
+    Set-based, in chunks of the pending notices (by id): their lines and the open amounts
+    of their bills are read per chunk, the cancellations and voids are one UPDATE each,
+    the contacts, reissues and their lines are inserted together; memory is bounded by
+    the chunk, not by the number of pending notices."""
     pending = Notice.objects.filter(status=Notice.Status.ISSUED)
     if project_ids is not None:
         pending = pending.filter(project_id__in=project_ids)
     if payers is not None:
+        wanted = set(payers)
         pending = pending.filter(customer_id__in=sorted({c for _, c in payers}))
-    pending = list(pending.select_related("project", "step").prefetch_related("lines"))
-    if payers is not None:
-        pending = [n for n in pending if (n.project_id, n.customer_id) in set(payers)]
-    result: dict[str, list[str]] = {"cancelled": [], "reissued": []}
-    if not pending:
-        return result
-    current = sel.notice_items({line.bill_id for n in pending for line in n.lines.all()}, on)
-    now = timezone.now()
-    for notice in pending:
-        lines = {(ln.bill_id, ln.fee_item_id): ln for ln in notice.lines.all()}
-        still = {k: current[k] for k in lines if k in current and current[k][0] > 0}
-        if not still:
-            _end(
-                notice, Notice.Status.CANCELLED, on, "paid in full before delivery (F1)", actor, now
+        ids = [
+            pk
+            for pk, project_id, customer_id in pending.order_by("pk").values_list(
+                "pk", "project_id", "customer_id"
             )
-            result["cancelled"].append(notice.number)
-            continue
-        changed = any(
-            k not in still or still[k][0] < ln.principal or still[k][1] < ln.late_fee
-            for k, ln in lines.items()
-        )
-        if not changed:
-            continue
-        _end(notice, Notice.Status.VOID, on, "amounts changed by a part payment (F1)", actor, now)
-        seq = numbers.reserve(f"notice:{notice.project.code}:{on.year}") + 1
-        principal = money(sum((v[0] for v in still.values()), ZERO))
-        late_fee = money(sum((v[1] for v in still.values()), ZERO))
-        reissue = Notice.objects.create(
-            number=numbers.format_number(notice.project.code, f"N{on.year}", seq, 6),
-            project=notice.project,
-            customer_id=notice.customer_id,
-            account_id=notice.account_id,
-            episode_id=notice.episode_id,
-            run=notice.run,
-            step=notice.step,
-            level=notice.level,
-            occurrence=notice.occurrence,
-            action=notice.action,
-            issued_on=on,
-            status=Notice.Status.ISSUED,
-            principal=principal,
-            late_fee=late_fee,
-            total=principal + late_fee,
-            pay_by=_pay_by(notice.project, on, notice.step.pay_within_days),
-            replaces=notice,
-            actor=actor,
-            created_at=now,
-        )
-        _write_lines([reissue], [still])
-        result["reissued"].append(reissue.number)
+            if (project_id, customer_id) in wanted
+        ]
+    else:
+        ids = list(pending.order_by("pk").values_list("pk", flat=True))
+    result: dict[str, list[str]] = {"cancelled": [], "reissued": []}
+    if not ids:
+        return result
+    projects = {p.pk: p for p in Project.objects.all()}
+    pay_by: dict[tuple[int, int], dt.date] = {}  # (project, days): one calendar look-up
+    now = timezone.now()
+    for start in range(0, len(ids), RECONCILE_CHUNK):
+        _reconcile_chunk(ids[start : start + RECONCILE_CHUNK], on, actor, now, projects, pay_by,
+                         result)  # fmt: skip
     return result
 
 
-def _end(notice: Notice, status: str, on: dt.date, reason: str, actor: str, now) -> None:
-    Notice.objects.filter(pk=notice.pk).update(status=status, ended_on=on, end_reason=reason)
-    Contact.objects.create(
-        account_id=notice.account_id,
-        notice=notice,
-        channel=Contact.Channel.SYSTEM,
-        on=on,
-        staff=actor,
-        result=Contact.Result.CANCELLED
-        if status == Notice.Status.CANCELLED
-        else Contact.Result.VOIDED,
-        note=reason,
-        created_at=now,
-    )
+def _reconcile_chunk(ids, on, actor, now, projects, pay_by, result) -> None:
+    notices = list(
+        Notice.objects.filter(InIds("pk", ids))
+        .order_by("pk")
+        .values(
+            "pk", "number", "project_id", "customer_id", "account_id", "episode_id", "run_id",
+            "step_id", "step__pay_within_days", "level", "occurrence", "action",
+        )
+    )  # fmt: skip
+    lines: dict[int, dict[tuple[int, int], tuple[Decimal, Decimal]]] = defaultdict(dict)
+    for notice_id, bill_id, fee_item_id, principal, late_fee in NoticeLine.objects.filter(
+        InIds("notice_id", ids)
+    ).values_list("notice_id", "bill_id", "fee_item_id", "principal", "late_fee"):
+        lines[notice_id][(bill_id, fee_item_id)] = (principal, late_fee)
+    current = sel.notice_items({k[0] for ls in lines.values() for k in ls}, on)
+    ended: dict[str, list[dict]] = {Notice.Status.CANCELLED: [], Notice.Status.VOID: []}
+    reissues: list[tuple[dict, dict]] = []
+    for notice in notices:
+        stated = lines[notice["pk"]]
+        still = {k: current[k] for k in stated if k in current and current[k][0] > 0}
+        if not still:
+            ended[Notice.Status.CANCELLED].append(notice)
+            result["cancelled"].append(notice["number"])
+        elif any(
+            k not in still or still[k][0] < amounts[0] or still[k][1] < amounts[1]
+            for k, amounts in stated.items()
+        ):
+            ended[Notice.Status.VOID].append(notice)
+            reissues.append((notice, still))
+    reasons = {
+        Notice.Status.CANCELLED: ("paid in full before delivery (F1)", Contact.Result.CANCELLED),
+        Notice.Status.VOID: ("amounts changed by a part payment (F1)", Contact.Result.VOIDED),
+    }
+    contacts = []
+    for status, group in ended.items():
+        if not group:
+            continue
+        reason, outcome = reasons[status]
+        Notice.objects.filter(InIds("pk", [n["pk"] for n in group])).update(
+            status=status, ended_on=on, end_reason=reason
+        )
+        contacts += [
+            Contact(account_id=n["account_id"], notice_id=n["pk"], channel=Contact.Channel.SYSTEM,
+                    on=on, staff=actor, result=outcome, note=reason, created_at=now)
+            for n in group
+        ]  # fmt: skip
+    insert_objects(Contact, sorted(contacts, key=lambda c: c.notice_id))
+    if not reissues:
+        return
+    by_project: dict[int, list[tuple[dict, dict]]] = defaultdict(list)
+    for notice, still in reissues:
+        by_project[notice["project_id"]].append((notice, still))
+    new_ids = iter(reserve_ids(Notice, len(reissues)))
+    created, line_sets = [], []
+    for project_id, group in sorted(by_project.items()):
+        project = projects[project_id]
+        base = numbers.reserve(f"notice:{project.code}:{on.year}", len(group))
+        for offset, (notice, still) in enumerate(group, start=1):
+            days = notice["step__pay_within_days"]
+            if (project_id, days) not in pay_by:
+                pay_by[(project_id, days)] = _pay_by(project, on, days)
+            principal = money(sum((v[0] for v in still.values()), ZERO))
+            late_fee = money(sum((v[1] for v in still.values()), ZERO))
+            created.append(
+                Notice(
+                    pk=next(new_ids),
+                    number=numbers.format_number(project.code, f"N{on.year}", base + offset, 6),
+                    project=project,
+                    customer_id=notice["customer_id"],
+                    account_id=notice["account_id"],
+                    episode_id=notice["episode_id"],
+                    run_id=notice["run_id"],
+                    step_id=notice["step_id"],
+                    level=notice["level"],
+                    occurrence=notice["occurrence"],
+                    action=notice["action"],
+                    issued_on=on,
+                    status=Notice.Status.ISSUED,
+                    principal=principal,
+                    late_fee=late_fee,
+                    total=principal + late_fee,
+                    pay_by=pay_by[(project_id, days)],
+                    replaces_id=notice["pk"],
+                    actor=actor,
+                    created_at=now,
+                )
+            )
+            line_sets.append(still)
+            result["reissued"].append(created[-1].number)
+    insert_objects(Notice, created)
+    _write_lines(created, line_sets)
 
 
 def pause_dunning(
