@@ -122,7 +122,10 @@ def _candidates(projects: list[Project], as_of: dt.date, customer_ids=None) -> l
     result: list[Candidate] = []
     first: dict[tuple[int, int], int] = {}  # payer: its first account, the run's order
     for per_account in sel.arrears_in_chunks(
-        as_of=as_of, project_ids=project_ids, customer_ids=customer_ids, held=held,
+        as_of=as_of,
+        project_ids=project_ids,
+        customer_ids=customer_ids,
+        held=held,
         chunk=ARREARS_CHUNK,
     ):
         result += _decide_chunk(per_account, as_of, policies, by_scope, needs_payments, first)
