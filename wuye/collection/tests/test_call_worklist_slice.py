@@ -55,3 +55,14 @@ def test_by_project_keeps_each_projects_order(five_callers):
     for project in sorted(five_callers, key=lambda p: p.code):
         expected += call_worklist(on=CALL_DAY, project_code=project.code)
     assert (count, rows) == (5, expected)
+
+
+def test_a_long_list_is_found_by_its_queries_with_the_same_rows(five_callers, monkeypatch):
+    """Past SHORT_LIST accounts the list is read by the queries that found them (one
+    semi-join on the UNION of call tasks and broken promises, issue 7), not by ids."""
+    from wuye.collection import selectors
+
+    short = call_worklist(on=CALL_DAY, at=dt.time(10, 0))
+    monkeypatch.setattr(selectors, "SHORT_LIST", 2)
+    assert call_worklist(on=CALL_DAY, at=dt.time(10, 0)) == short
+    assert call_worklist_slice(on=CALL_DAY, start=0, stop=50) == (5, call_worklist(on=CALL_DAY))
