@@ -48,6 +48,8 @@ def test_bench_measures_every_operation_against_its_floor(tmp_path):
     arrears = writes["arrears_list"]
     assert arrears["floor_rows"] == arrears["rows"]
     assert arrears["floor_details"]["debts"] >= arrears["rows"]
+    # read a project at a time (as the list is) or all at once: the same debts
+    assert arrears["floor_details"]["all_projects_debts"] == arrears["floor_details"]["debts"]
     assert "bill_run" in done.stdout and "ratio" in done.stdout  # the printed table
     assert not list(tmp_path.glob("bench-60*.sqlite3"))  # --drop removed the data set
 
