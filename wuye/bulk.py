@@ -8,7 +8,7 @@ plain tuples instead. Ids are reserved up front so that rows can refer to each o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
 from django.db import connection
@@ -85,3 +85,20 @@ def insert_objects(model, objects: list) -> None:
         [f.name for f in fields],
         (tuple(value(obj, f) for f in fields) for obj in objects),
     )
+
+
+def groups_of(rows: Iterable[tuple], key, size: int) -> Iterator[list[tuple]]:
+    """Rows sorted by `key(row)`, in lists covering `size` keys each: a key's rows are
+    never split between two lists (a payer's accounts, an account's debts)."""
+    group: list[tuple] = []
+    keys, last = 0, object()
+    for row in rows:
+        current = key(row)
+        if current != last:
+            if keys == size:
+                yield group
+                group, keys = [], 0
+            keys, last = keys + 1, current
+        group.append(row)
+    if group:
+        yield group

@@ -7,11 +7,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from django.db.models import Q, QuerySet
 
 from wuye.billing.disputes import disputed_bills
 from wuye.billing.models import Bill, Contract
+from wuye.bulk import groups_of
 from wuye.dunning.models import DunningPolicy, Exclusion, Notice
 from wuye.ledger.models import Entry
 from wuye.ledger.selectors import _SUM
@@ -146,16 +148,10 @@ def arrears_in_chunks(
     rows = _arrears_rows(as_of, project_ids, customer_ids=customer_ids).order_by(
         "account__customer_id", "account_id"
     )
-    result: dict[int, Arrears] = {}
-    customers, last = 0, None
-    for row in rows.iterator(chunk_size=10000):
-        if row[2] != last:
-            if customers == chunk:
-                yield result
-                result, customers = {}, 0
-            customers, last = customers + 1, row[2]
-        _fold(result, row, held)
-    if result:
+    for group in groups_of(rows.iterator(chunk_size=10000), key=itemgetter(2), size=chunk):
+        result: dict[int, Arrears] = {}
+        for row in group:
+            _fold(result, row, held)
         yield result
 
 

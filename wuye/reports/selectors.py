@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from django.db.models import (
     CharField,
@@ -28,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from wuye.billing.models import Bill, BillLine, Contract, FeeItem
+from wuye.bulk import groups_of
 from wuye.dates import Period
 from wuye.dunning.models import Contact, Notice
 from wuye.dunning.selectors import LIVE
@@ -307,26 +309,20 @@ def _arrears_rows(
         f" JOIN {Unit._meta.db_table} u ON u.id = a.unit_id ORDER BY u.code, a.id"
     )
     convert = connection.ops.convert_datefield_value if connection.vendor == "sqlite" else None
-    batch: list[tuple] = []
-    ids: list[int] = []
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(chunk):
-            for row in rows:
-                if row[0] != (ids[-1] if ids else None):
-                    if len(ids) == chunk:
-                        yield from _arrears_chunk(project, as_of, ids, batch, bounds)
-                        ids, batch = [], []
-                    ids.append(row[0])
-                if convert is not None:
-                    row = (
-                        *row[:4],
-                        *(convert(v, None, connection) for v in row[4:7]),
-                        row[7],
-                    )
-                batch.append(row)
-    if ids:
-        yield from _arrears_chunk(project, as_of, ids, batch, bounds)
+
+    def debts_read():
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(chunk):
+                for row in rows:
+                    if convert is not None:  # SQLite gives dates as text
+                        dates = (convert(v, None, connection) for v in row[4:7])
+                        row = (*row[:4], *dates, row[7])
+                    yield row
+
+    for group in groups_of(debts_read(), key=itemgetter(0), size=chunk):
+        ids = list(dict.fromkeys(row[0] for row in group))  # in unit order
+        yield from _arrears_chunk(project, as_of, ids, group, bounds)
 
 
 def _arrears_chunk(
